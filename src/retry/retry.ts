@@ -1,0 +1,160 @@
+/**
+ * The retry loop: runs an async operation, asks the classifier about each failure, waits as the
+ * server or the backoff strategy says, and gives up with a RetryError that explains itself.
+ */
+import { type GiveUpReason, RetryError } from '../errors.js';
+import { abortReason } from '../internal/clock.js';
+import type { Classification } from './classify.js';
+import {
+  type GiveUpEvent,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+  resolveRetryOptions,
+} from './options.js';
+import { rateLimitResetFromHeaders } from './retry-after.js';
+
+export interface AttemptContext {
+  /** This attempt's number, from 1. */
+  readonly attempt: number;
+  /** Aborts when the caller aborts. */
+  readonly signal: AbortSignal | undefined;
+  /** Milliseconds left before the call's deadline, if it has one: use it as this attempt's timeout. */
+  readonly remainingMs: number | undefined;
+}
+
+interface Plan {
+  delay: number;
+  source: 'server' | 'backoff';
+}
+
+export async function retry<T>(
+  fn: (context: AttemptContext) => Promise<T>,
+  options?: RetryOptions,
+): Promise<T> {
+  const opts = resolveRetryOptions(options);
+  const { clock, signal } = opts;
+  let previousDelay = opts.baseDelay;
+
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) throw abortReason(signal);
+    const remainingMs = opts.deadline === undefined ? undefined : Math.max(0, opts.deadline - clock.now());
+    try {
+      return await fn({ attempt, signal, remainingMs });
+    } catch (error) {
+      if (signal?.aborted) throw abortReason(signal);
+      const verdict = opts.classify(error, clock.now());
+      if (!verdict.retryable) {
+        opts.onGiveUp?.({ attempts: attempt, reason: 'not-retryable', error });
+        throw error;
+      }
+      const plan = planDelay(opts, attempt, previousDelay, verdict);
+      const giveUp = whyGiveUp(opts, attempt, plan, verdict);
+      if (giveUp) throw giveUpWith(opts, giveUp, attempt, error, verdict, plan);
+      previousDelay = plan.delay;
+      opts.onRetry?.({
+        attempt,
+        delay: plan.delay,
+        reason: verdict.kind,
+        delaySource: plan.source,
+        error,
+        status: verdict.status,
+        requestId: verdict.requestId,
+      });
+      await clock.sleep(plan.delay, signal);
+    }
+  }
+}
+
+function planDelay(
+  opts: ResolvedRetryOptions,
+  attempt: number,
+  previousDelay: number,
+  verdict: Classification,
+): Plan {
+  if (verdict.retryAfterMs !== undefined) {
+    const hint = verdict.retryAfterMs;
+    return { delay: hint + opts.random() * opts.retryAfterJitter * hint, source: 'server' };
+  }
+  const delay = opts.strategy({
+    retry: attempt,
+    previousDelay,
+    baseDelay: opts.baseDelay,
+    factor: opts.factor,
+    maxDelay: opts.maxDelay,
+    random: opts.random,
+  });
+  return { delay: Math.max(0, delay), source: 'backoff' };
+}
+
+function whyGiveUp(
+  opts: ResolvedRetryOptions,
+  attempt: number,
+  plan: Plan,
+  verdict: Classification,
+): GiveUpReason | undefined {
+  if (attempt >= opts.maxAttempts) return 'attempts-exhausted';
+  if (verdict.retryAfterMs !== undefined && verdict.retryAfterMs > opts.maxRetryAfter)
+    return 'retry-after-too-long';
+  if (opts.deadline !== undefined && opts.clock.now() + plan.delay >= opts.deadline) return 'deadline';
+  if (opts.budget && !opts.budget.tryRetry()) return 'budget-exhausted';
+  return undefined;
+}
+
+function giveUpWith(
+  opts: ResolvedRetryOptions,
+  reason: GiveUpReason,
+  attempts: number,
+  error: unknown,
+  verdict: Classification,
+  plan: Plan,
+): RetryError {
+  const now = opts.clock.now();
+  const rateLimitReset = verdict.status === 429 ? rateLimitResetFromHeaders(verdict.headers) : undefined;
+  const retryAt =
+    verdict.retryAfterMs !== undefined ? new Date(now + verdict.retryAfterMs) : (rateLimitReset ?? undefined);
+  const event: GiveUpEvent = { attempts, reason, error };
+  opts.onGiveUp?.(event);
+  return new RetryError(describeGiveUp(reason, attempts, verdict, opts, plan, retryAt), {
+    reason,
+    attempts,
+    cause: error,
+    requestId: verdict.requestId,
+    status: verdict.status,
+    retryAt,
+    rateLimitReset,
+  });
+}
+
+function describeFailure(verdict: Classification, error: unknown): string {
+  const what = verdict.status !== undefined ? `HTTP ${verdict.status} (${verdict.kind})` : verdict.kind;
+  const detail = error instanceof Error && error.message ? `: ${error.message}` : '';
+  const id = verdict.requestId ? ` [request ${verdict.requestId}]` : '';
+  return `${what}${detail}${id}`;
+}
+
+function describeGiveUp(
+  reason: GiveUpReason,
+  attempts: number,
+  verdict: Classification,
+  opts: ResolvedRetryOptions,
+  plan: Plan,
+  retryAt: Date | undefined,
+): string {
+  const last = describeFailure(verdict, undefined);
+  const when = retryAt ? ` Try again after ${retryAt.toISOString()}.` : '';
+  const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  switch (reason) {
+    case 'attempts-exhausted':
+      return `Gave up after ${tries}; the last failure was ${last}.${when}`;
+    case 'deadline':
+      return `Gave up after ${tries}: waiting ${Math.round(plan.delay)} ms more would pass the deadline; the last failure was ${last}.${when}`;
+    case 'retry-after-too-long':
+      return `Gave up after ${tries}: the server asked to wait ${formatSeconds(verdict.retryAfterMs ?? 0)}, longer than the ${formatSeconds(opts.maxRetryAfter)} allowed (maxRetryAfter); the last failure was ${last}.${when}`;
+    case 'budget-exhausted':
+      return `Gave up after ${tries}: the retry budget is spent (too many recent requests are retries); the last failure was ${last}.${when}`;
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
