@@ -1,0 +1,86 @@
+/** Flags shared by every command that calls the API, and how they resolve against the environment. */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { RetryOptions } from '../retry/options.js';
+import { ExitCode } from './exit-codes.js';
+import type { CliIO } from './io.js';
+import { jitterName, positiveInteger, secondsToMs } from './parse.js';
+import { UsageError } from './report-error.js';
+
+export const DEFAULT_PROMPT = 'Hello! Please respond with a short greeting.';
+export const DEFAULT_MODEL = 'claude-sonnet-4-20250514';
+export const DEFAULT_MAX_TOKENS = 1000;
+
+/** Flags shared by every command that calls the API. */
+export interface ApiFlags {
+  apiKey?: string;
+  baseUrl?: string;
+  model?: string;
+  maxTokens?: number;
+  maxAttempts?: number;
+  baseDelay?: number;
+  maxDelay?: number;
+  jitter?: RetryOptions['jitter'];
+  timeout?: number;
+  deadline?: number;
+  debug?: boolean;
+}
+
+export function addApiFlags(command: Command): Command {
+  return command
+    .option('--api-key <key>', 'API key (default: $ANTHROPIC_API_KEY); prefer the variable, flags show up in shell history')
+    .option('--base-url <url>', 'API base URL (default: $ANTHROPIC_BASE_URL, else https://api.anthropic.com)')
+    .option('-m, --model <model>', `model (default: $ANTHROPIC_MODEL, else ${DEFAULT_MODEL})`)
+    .option('--max-tokens <n>', `max_tokens (default: ${DEFAULT_MAX_TOKENS})`, positiveInteger('--max-tokens'))
+    .option('--max-attempts <n>', 'attempts in all, the first included (default: 5)', positiveInteger('--max-attempts'))
+    .option('--base-delay <seconds>', 'delay before the first retry (default: 1)', secondsToMs('--base-delay'))
+    .option('--max-delay <seconds>', 'longest wait between attempts (default: 60)', secondsToMs('--max-delay'))
+    .addOption(
+      new Option('--jitter <strategy>', 'backoff jitter: none, additive, full, equal, decorrelated (default: full)').argParser(
+        jitterName,
+      ),
+    )
+    .option('--timeout <seconds>', 'time limit for one attempt (default: 600)', secondsToMs('--timeout'))
+    .option('--deadline <seconds>', 'time limit for the whole call, retries included', secondsToMs('--deadline'))
+    .option('--debug', 'print every request, answer and retry event to stderr (the API key is never shown)');
+}
+
+export function retryOptionsFrom(flags: ApiFlags): RetryOptions {
+  return {
+    ...(flags.maxAttempts !== undefined ? { maxAttempts: flags.maxAttempts } : {}),
+    ...(flags.baseDelay !== undefined ? { baseDelay: flags.baseDelay } : {}),
+    ...(flags.maxDelay !== undefined ? { maxDelay: flags.maxDelay } : {}),
+    ...(flags.jitter !== undefined ? { jitter: flags.jitter } : {}),
+    ...(flags.deadline !== undefined ? { deadline: flags.deadline } : {}),
+  };
+}
+
+export const MISSING_KEY_MESSAGE = [
+  'No API key found.',
+  'Set one for this shell:   export ANTHROPIC_API_KEY=sk-ant-...   (PowerShell: $env:ANTHROPIC_API_KEY="sk-ant-...")',
+  'or pass it directly:      claude-retry --api-key sk-ant-... "Your prompt"',
+  'Keys are made at https://console.anthropic.com/settings/keys.',
+  'To try claude-retry without a key, run the demo against the built-in simulated API:   npx claude-retry demo',
+].join('\n');
+
+export function resolveApiKey(flags: ApiFlags, io: CliIO): string {
+  const key = flags.apiKey ?? io.env.ANTHROPIC_API_KEY;
+  if (!key || key.trim() === '') throw new UsageError(MISSING_KEY_MESSAGE, ExitCode.Auth);
+  return key.trim();
+}
+
+export function resolveModel(flags: ApiFlags, io: CliIO): string {
+  return flags.model ?? io.env.ANTHROPIC_MODEL ?? DEFAULT_MODEL;
+}
+
+export function resolveBaseUrl(flags: ApiFlags, io: CliIO): string | undefined {
+  const url = flags.baseUrl ?? io.env.ANTHROPIC_BASE_URL;
+  if (url === undefined || url === '') return undefined;
+  try {
+    new URL(url);
+  } catch {
+    throw new UsageError(`--base-url expects a URL such as http://127.0.0.1:8080, got "${url}".`);
+  }
+  return url;
+}
+

@@ -1,0 +1,170 @@
+/**
+ * createClient: the official SDK's `messages.create`, with this package's retry policy and
+ * (optionally) pacing wrapped around each call.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
+import { ConfigurationError } from '../errors.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { classifyError } from '../retry/classify.js';
+import type { RetryOptions } from '../retry/options.js';
+import { retry } from '../retry/retry.js';
+import { type ClientEvent, type ClientEventType, EventHub, type Listener } from './events.js';
+import type { Pacer } from './pacer.js';
+
+export interface ClientOptions {
+  /** @default process.env.ANTHROPIC_API_KEY */
+  readonly apiKey?: string;
+  /** @default process.env.ANTHROPIC_BASE_URL, else the SDK's default */
+  readonly baseURL?: string;
+  /** An existing SDK client to wrap; a copy with `maxRetries: 0` is used so retries do not multiply. */
+  readonly client?: Anthropic;
+  /** The retry policy for every call (per-call options are merged over it). */
+  readonly retry?: RetryOptions;
+  /**
+   * Time limit for one attempt, in milliseconds.
+   * @default 600000 (the SDK's)
+   */
+  readonly timeout?: number;
+  /** A fetch implementation for the SDK (tests inject one). */
+  readonly fetch?: typeof fetch;
+  /** A pacing policy; see src/pacing. */
+  readonly pacer?: Pacer;
+  /** Receives every event; `client.on()` subscribes to one type. */
+  readonly onEvent?: (event: ClientEvent) => void;
+  readonly clock?: Clock;
+}
+
+export interface RequestOptions {
+  readonly signal?: AbortSignal;
+  /** Time limit for one attempt, in milliseconds. */
+  readonly timeout?: number;
+  readonly headers?: Record<string, string>;
+  /** Retry options for this call, merged over the client's. */
+  readonly retry?: RetryOptions;
+}
+
+export interface ClaudeRetryClient {
+  /** The underlying SDK client (constructed with maxRetries: 0). */
+  readonly anthropic: Anthropic;
+  readonly options: ClientOptions;
+  readonly messages: {
+    create(params: MessageCreateParamsNonStreaming, options?: RequestOptions): Promise<Message>;
+  };
+  on<K extends ClientEventType>(type: K, listener: Listener<K>): () => void;
+  /** A new client with these options merged over this one's (events and pacing are shared). */
+  withOptions(options: Partial<ClientOptions>): ClaudeRetryClient;
+}
+
+function buildAnthropic(options: ClientOptions): Anthropic {
+  if (options.client) return options.client.withOptions({ maxRetries: 0 });
+  const apiKey = options.apiKey ?? process.env.ANTHROPIC_API_KEY;
+  if (!apiKey) {
+    throw new ConfigurationError(
+      'No API key: set the ANTHROPIC_API_KEY environment variable or pass `apiKey` to createClient().',
+    );
+  }
+  const baseURL = options.baseURL ?? process.env.ANTHROPIC_BASE_URL;
+  return new Anthropic({
+    apiKey,
+    maxRetries: 0,
+    ...(baseURL ? { baseURL } : {}),
+    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+}
+
+export function createClient(options: ClientOptions = {}): ClaudeRetryClient {
+  return buildClient(options, new EventHub(options.onEvent));
+}
+
+function buildClient(options: ClientOptions, events: EventHub): ClaudeRetryClient {
+  const anthropic = buildAnthropic(options);
+  const clock = options.clock ?? options.retry?.clock ?? systemClock;
+
+  async function create(params: MessageCreateParamsNonStreaming, request: RequestOptions = {}): Promise<Message> {
+    const model = params.model;
+    const retryOptions: RetryOptions = { clock, budget: options.pacer?.budget, ...options.retry, ...request.retry };
+    const signal = request.signal ?? retryOptions.signal;
+    let lastKind: ReturnType<typeof classifyError>['kind'] | undefined;
+    return retry(
+      async ({ attempt, remainingMs }) => {
+        const deadline = remainingMs === undefined ? undefined : clock.now() + remainingMs;
+        const permit = await options.pacer?.acquire({ model, params, signal, deadline });
+        const leftAfterWait = deadline === undefined ? undefined : Math.max(1, deadline - clock.now());
+        const timeout = minDefined(request.timeout ?? options.timeout, leftAfterWait);
+        const started = clock.now();
+        events.emit('request', { model, attempt });
+        try {
+          const { data, response, request_id } = await anthropic.messages
+            .create(params, {
+              ...(signal ? { signal } : {}),
+              ...(timeout !== undefined ? { timeout } : {}),
+              ...(request.headers ? { headers: request.headers } : {}),
+              maxRetries: 0,
+            })
+            .withResponse();
+          events.emit('response', {
+            model,
+            attempt,
+            status: response.status,
+            requestId: request_id ?? undefined,
+            durationMs: clock.now() - started,
+          });
+          permit?.settle({ status: response.status, headers: response.headers, usage: data.usage });
+          return data;
+        } catch (error) {
+          const verdict = classifyError(error, clock.now());
+          lastKind = verdict.kind;
+          if (verdict.status !== undefined) {
+            events.emit('response', {
+              model,
+              attempt,
+              status: verdict.status,
+              requestId: verdict.requestId,
+              durationMs: clock.now() - started,
+            });
+          }
+          permit?.settle({ status: verdict.status, headers: verdict.headers, error });
+          throw error;
+        }
+      },
+      {
+        ...retryOptions,
+        ...(signal ? { signal } : {}),
+        onRetry: (event) => {
+          retryOptions.onRetry?.(event);
+          events.emit('retry', { ...event, model });
+        },
+        onGiveUp: (event) => {
+          retryOptions.onGiveUp?.(event);
+          events.emit('giveUp', { ...event, model, kind: lastKind });
+        },
+      },
+    );
+  }
+
+  return {
+    anthropic,
+    options,
+    messages: { create },
+    on: (type, listener) => events.on(type, listener),
+    withOptions: (more) => buildClient({ ...options, ...more, client: more.client ?? derive(anthropic, more) }, events),
+  };
+}
+
+/** A copy of the SDK client with the connection options in `more` applied. */
+function derive(anthropic: Anthropic, more: Partial<ClientOptions>): Anthropic {
+  return anthropic.withOptions({
+    ...(more.apiKey !== undefined ? { apiKey: more.apiKey } : {}),
+    ...(more.baseURL !== undefined ? { baseURL: more.baseURL } : {}),
+    ...(more.timeout !== undefined ? { timeout: more.timeout } : {}),
+    ...(more.fetch !== undefined ? { fetch: more.fetch } : {}),
+  });
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}

@@ -1,0 +1,39 @@
+/** The public API of claude-retry. Everything a user may import is exported here, and only here. */
+
+export type { ClaudeRetryClient, ClientOptions, RequestOptions } from './client/create-client.js';
+export { createClient } from './client/create-client.js';
+export type { ClientEvent, ClientEventMap, ClientEventType } from './client/events.js';
+export type { AttemptOutcome, Pacer, PacingRequest, Permit } from './client/pacer.js';
+export {
+  ClaudeRetryError,
+  ConfigurationError,
+  type GiveUpReason,
+  isClaudeRetryError,
+  isConfigurationError,
+  isRetryError,
+  RetryError,
+} from './errors.js';
+export { type Clock, systemClock } from './internal/clock.js';
+export type {
+  FaultOptions,
+  MockServer,
+  MockServerOptions,
+  MockServerStats,
+  ModelLimits,
+  OverloadWindow,
+  ScriptedStep,
+  StreamInterruption,
+} from './mock/index.js';
+export { parseFaultSpec, startMockServer } from './mock/index.js';
+export {
+  type BackoffInput,
+  type BackoffPolicy,
+  type BackoffStrategy,
+  backoffStrategies,
+  type JitterName,
+} from './retry/backoff.js';
+export { type Classification, type Classifier, classifyError, type FailureKind } from './retry/classify.js';
+export type { GiveUpEvent, RetryBudget, RetryEvent, RetryOptions } from './retry/options.js';
+export { RETRY_DEFAULTS } from './retry/options.js';
+export { parseRetryAfter, rateLimitResetFromHeaders } from './retry/retry-after.js';
+export { type AttemptContext, retry } from './retry/retry.js';
