@@ -90,6 +90,13 @@ export function reportError(error: unknown): Report {
       message: `Could not reach the API (${verdict.kind}). Check your network connection and --base-url / ANTHROPIC_BASE_URL.`,
     };
   }
+  if (error instanceof Error && error.message.startsWith('Streaming is required')) {
+    return {
+      exitCode: ExitCode.Usage,
+      message:
+        'This --max-tokens is too large for a non-streamed request (the SDK refuses calls that may take over 10 minutes). Lower --max-tokens or add --stream.',
+    };
+  }
   if (isClaudeRetryError(error)) return { exitCode: ExitCode.Internal, message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   return { exitCode: ExitCode.Internal, message: `Unexpected error: ${message}` };
