@@ -72,3 +72,9 @@ export async function readEvents(
     text += decoder.decode(value, { stream: true });
   }
 }
+
+/** The JSON body of a response, untyped for terse assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: tests inspect arbitrary JSON bodies.
+export function json(response: Response): Promise<any> {
+  return response.json();
+}
