@@ -11,6 +11,7 @@ import type { RetryOptions } from '../retry/options.js';
 import { retry } from '../retry/retry.js';
 import { type ClientEvent, type ClientEventType, EventHub, type Listener } from './events.js';
 import type { Pacer } from './pacer.js';
+import { RetryingMessageStream, type StreamParams, type StreamRequestOptions } from './stream/index.js';
 
 export interface ClientOptions {
   /** @default process.env.ANTHROPIC_API_KEY */
@@ -50,6 +51,8 @@ export interface ClaudeRetryClient {
   readonly options: ClientOptions;
   readonly messages: {
     create(params: MessageCreateParamsNonStreaming, options?: RequestOptions): Promise<Message>;
+    /** A stream that survives interruptions; see src/client/stream. */
+    stream(params: StreamParams, options?: StreamRequestOptions): RetryingMessageStream;
   };
   on<K extends ClientEventType>(type: K, listener: Listener<K>): () => void;
   /** A new client with these options merged over this one's (events and pacing are shared). */
@@ -147,7 +150,11 @@ function buildClient(options: ClientOptions, events: EventHub): ClaudeRetryClien
   return {
     anthropic,
     options,
-    messages: { create },
+    messages: {
+      create,
+      stream: (params, request) =>
+        new RetryingMessageStream({ anthropic, options, events, clock }, params, request),
+    },
     on: (type, listener) => events.on(type, listener),
     withOptions: (more) => buildClient({ ...options, ...more, client: more.client ?? derive(anthropic, more) }, events),
   };

@@ -18,6 +18,15 @@ export function checkInterruption(where: string, interruption: StreamInterruptio
   if (after !== undefined && !(Number.isInteger(after) && after >= 0)) {
     throw new TypeError(`${where}.afterEvents must be a non-negative integer, got ${String(after)}`);
   }
+  const bytes = interruption.afterBytes;
+  if (bytes !== undefined && !(Number.isInteger(bytes) && bytes >= 0)) {
+    throw new TypeError(`${where}.afterBytes must be a non-negative integer, got ${String(bytes)}`);
+  }
+  if (bytes !== undefined && interruption.kind === 'error') {
+    throw new TypeError(
+      `${where}.afterBytes applies to reset and stall only: an event: error always arrives whole`,
+    );
+  }
 }
 
 /** Throws a `TypeError` naming the first invalid option. */

@@ -116,7 +116,10 @@ export async function writeStream(res: ServerResponse, plan: StreamPlan): Promis
   countStatus(stats, 200);
 
   const countable = events.filter((event) => event.name !== 'ping').length;
-  const interruptAt = interruption ? Math.min(interruption.afterEvents ?? 3, countable - 1) : -1;
+  const interruptAt =
+    interruption && interruption.afterBytes === undefined
+      ? Math.min(interruption.afterEvents ?? 3, countable - 1)
+      : -1;
   let written = 0;
   let sentText = '';
   let deltas = 0;
@@ -125,8 +128,26 @@ export async function writeStream(res: ServerResponse, plan: StreamPlan): Promis
     outputTokens: outcome === 'completed' ? plan.reply.outputTokens : countTokens(sentText),
   });
 
-  for (const event of events) {
-    if (written === interruptAt && interruption) return interrupt(res, interruption, stats, result);
+  const frames = events.map((event) => Buffer.from(formatEvent(event.name, event.data)));
+  const totalBytes = frames.reduce((sum, frame) => sum + frame.length, 0);
+  const cutAtByte =
+    interruption?.afterBytes === undefined ? -1 : Math.min(interruption.afterBytes, totalBytes - 1);
+  let bytes = 0;
+  // Resolves once everything written so far has left the process, so a reset cuts after it, not before.
+  let flushed = Promise.resolve();
+  const send = (chunk: Buffer) => {
+    flushed = new Promise((resolve) => res.write(chunk, () => resolve()));
+    bytes += chunk.length;
+  };
+
+  for (const [i, event] of events.entries()) {
+    const frame = frames[i] as Buffer;
+    if (interruption && (written === interruptAt || (cutAtByte >= 0 && bytes + frame.length > cutAtByte))) {
+      if (cutAtByte > bytes && !res.destroyed) send(frame.subarray(0, cutAtByte - bytes));
+      // A write to a socket the client already closed never calls back: stop waiting at the close.
+      await Promise.race([flushed, closed(res)]);
+      return interrupt(res, interruption, stats, result);
+    }
     if (event.text !== undefined && deltas++ > 0 && plan.chunkDelayMs > 0) {
       try {
         await plan.clock.sleep(plan.chunkDelayMs, gone.signal);
@@ -135,7 +156,7 @@ export async function writeStream(res: ServerResponse, plan: StreamPlan): Promis
       }
     }
     if (res.destroyed) return result('client-closed');
-    res.write(formatEvent(event.name, event.data));
+    send(frame);
     if (event.text !== undefined) sentText += event.text;
     if (event.name !== 'ping') written++;
   }

@@ -55,6 +55,12 @@ export interface StreamInterruption {
    * `message_stop` is never sent. @default 3 (message_start, content_block_start, first delta)
    */
   afterEvents?: number;
+  /**
+   * For `reset` and `stall` only: cut the body after exactly this many bytes, even inside an event or
+   * a UTF-8 character (what a dropped connection looks like); overrides `afterEvents`. Capped so that
+   * `message_stop` is never complete. An `event: error` always arrives whole, so `error` refuses it.
+   */
+  afterBytes?: number;
   /** For `error`. @default 'overloaded_error' */
   errorType?: string;
 }
