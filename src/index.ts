@@ -5,6 +5,21 @@ export { createClient } from './client/create-client.js';
 export type { ClientEvent, ClientEventMap, ClientEventType } from './client/events.js';
 export type { AttemptOutcome, Pacer, PacingRequest, Permit } from './client/pacer.js';
 export {
+  type AttemptUsage,
+  type InterruptPolicy,
+  isStreamInterruptedError,
+  type RestartEvent,
+  RetryingMessageStream,
+  type StreamAction,
+  type StreamAttempt,
+  type StreamEvent,
+  StreamInterruptedError,
+  type StreamListeners,
+  type StreamParams,
+  type StreamRequestOptions,
+  type StreamRetryEvent,
+} from './client/stream/index.js';
+export {
   ClaudeRetryError,
   ConfigurationError,
   type GiveUpReason,
