@@ -17,6 +17,11 @@ export interface CliIO {
   readonly cwd: string;
   /** Aborts on Ctrl-C. */
   readonly signal: AbortSignal;
+  /**
+   * Aborts on a second Ctrl-C. For commands that stop gracefully on the first (batch: finish what is
+   * in flight) and need a harder stop on the second.
+   */
+  readonly forceSignal?: AbortSignal;
 }
 
 const REDACTED = '[redacted]';
@@ -40,7 +45,7 @@ export function redactingOutput(target: Output, secrets: () => readonly string[]
   };
 }
 
-export function processIO(signal: AbortSignal): CliIO {
+export function processIO(signal: AbortSignal, forceSignal?: AbortSignal): CliIO {
   const wrap = (stream: NodeJS.WriteStream): Output => ({
     isTTY: Boolean(stream.isTTY),
     write: (text) => {
@@ -54,5 +59,6 @@ export function processIO(signal: AbortSignal): CliIO {
     env: process.env,
     cwd: process.cwd(),
     signal,
+    ...(forceSignal ? { forceSignal } : {}),
   };
 }

@@ -6,11 +6,17 @@
 import { ExitCode } from './exit-codes.js';
 
 const controller = new AbortController();
+const force = new AbortController();
 let interrupts = 0;
 process.on('SIGINT', () => {
   interrupts++;
   if (interrupts === 1) controller.abort(new DOMException('Interrupted (Ctrl-C)', 'AbortError'));
-  else process.exit(ExitCode.Interrupted);
+  else if (interrupts === 2) {
+    // A graceful command (batch) aborts what is in flight and exits by itself; others are cut off
+    // after a short grace. A third Ctrl-C exits at once.
+    force.abort(new DOMException('Interrupted twice (Ctrl-C)', 'AbortError'));
+    setTimeout(() => process.exit(ExitCode.Interrupted), 2000).unref();
+  } else process.exit(ExitCode.Interrupted);
 });
 
 async function main(): Promise<number> {
@@ -29,7 +35,7 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  return program.runCli(process.argv.slice(2), io.processIO(controller.signal));
+  return program.runCli(process.argv.slice(2), io.processIO(controller.signal, force.signal));
 }
 
 main().then(

@@ -3,6 +3,7 @@
  * returns an exit code; errors are turned into one clear message by reportError.
  */
 import { Command, CommanderError } from 'commander';
+import { registerBatch } from './commands/batch.js';
 import { registerDemo } from './commands/demo.js';
 import { registerMockServer } from './commands/mock-server.js';
 import { registerPrompt } from './commands/prompt.js';
@@ -23,7 +24,7 @@ export interface ProgramContext {
 export type CommandRegistrar = (program: Command, context: ProgramContext) => void;
 
 /** Every subcommand, one module each; the default (prompt) command comes first. */
-const commands: CommandRegistrar[] = [registerPrompt, registerDemo, registerMockServer];
+const commands: CommandRegistrar[] = [registerPrompt, registerDemo, registerMockServer, registerBatch];
 
 export function buildProgram(context: ProgramContext): Command {
   const program = new Command('claude-retry')
@@ -52,7 +53,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<ExitCo
   };
   const keyFlag = argv.findIndex((a) => a === '--api-key' || a.startsWith('--api-key='));
   if (keyFlag >= 0) {
-    const value = argv[keyFlag]?.includes('=') ? argv[keyFlag]?.split('=').slice(1).join('=') : argv[keyFlag + 1];
+    const value = argv[keyFlag]?.includes('=')
+      ? argv[keyFlag]?.split('=').slice(1).join('=')
+      : argv[keyFlag + 1];
     if (value) secrets.push(value);
   }
   if (io.env.ANTHROPIC_API_KEY) secrets.push(io.env.ANTHROPIC_API_KEY);

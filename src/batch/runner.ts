@@ -1,0 +1,298 @@
+/**
+ * runBatch: sends every line of a JSONL input through the client, a few at a time, and records
+ * exactly one result per custom_id in the results file, resuming where an earlier run stopped.
+ */
+import type { Message } from '@anthropic-ai/sdk/resources/messages';
+import { type ClaudeRetryClient, createClient } from '../client/create-client.js';
+import type { ClientEvent } from '../client/events.js';
+import { ClaudeRetryError, ConfigurationError } from '../errors.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { type InputFormat, type InputItem, readInput } from './input.js';
+import { ResultsJournal } from './journal.js';
+import { lockResults } from './lock.js';
+import { checkPaths, STDIN } from './paths.js';
+import { describeFailure, erroredLine, succeededLine } from './result-lines.js';
+import { compactResults, scanResults } from './results-file.js';
+import { checkAllLines, duplicateMessage, type InputSource, sourceFor, spoolStdin } from './source.js';
+import { countItemsOf, Tally } from './tally.js';
+import type { BatchEvent, BatchOptions, BatchSummary } from './types.js';
+
+export const BATCH_DEFAULTS = { concurrency: 8, syncIntervalMs: 200 } as const;
+
+function checkConcurrency(value: number | undefined): number {
+  const concurrency = value ?? BATCH_DEFAULTS.concurrency;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new ConfigurationError(
+      `Invalid batch option \`concurrency\`: expected a whole number >= 1, got ${String(value)}.`,
+    );
+  }
+  return concurrency;
+}
+
+function formatOf(options: BatchOptions): InputFormat {
+  const format = options.format ?? 'auto';
+  if (format === 'auto') return options.input.toLowerCase().endsWith('.txt') ? 'prompts' : 'jsonl';
+  if (format !== 'jsonl' && format !== 'prompts') {
+    throw new ConfigurationError(
+      `Invalid batch option \`format\`: use jsonl, prompts or auto, got ${String(format)}.`,
+    );
+  }
+  return format;
+}
+
+/** An authentication failure will fail every other line too: stop instead of recording each one. */
+function isFatal(error: unknown): boolean {
+  return (error as { status?: unknown })?.status === 401;
+}
+
+export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
+  const concurrency = checkConcurrency(options.concurrency);
+  const format = formatOf(options);
+  const paths = await checkPaths(options.input, options.output, options.cwd ?? process.cwd());
+  const stdin = options.stdin ?? process.stdin;
+  const client = options.client ?? createClient(options.clientOptions);
+  const defaults = options.defaults ?? {};
+  let source: InputSource = sourceFor(paths.input, stdin);
+  let total: number | undefined;
+  try {
+    if (options.strict) {
+      if (paths.input === STDIN) source = await spoolStdin(stdin);
+      total = await checkAllLines(source, format, defaults, paths.input === STDIN ? 'stdin' : paths.input);
+    }
+    const lock = await lockResults(paths.output);
+    try {
+      return await run({ options, client, source, format, output: paths.output, concurrency, total });
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await source.dispose();
+  }
+}
+
+interface RunPlan {
+  options: BatchOptions;
+  client: ClaudeRetryClient;
+  source: InputSource;
+  format: InputFormat;
+  output: string;
+  concurrency: number;
+  total: number | undefined;
+}
+
+async function run(plan: RunPlan): Promise<BatchSummary> {
+  const { options, client } = plan;
+  const emit = (event: BatchEvent) => options.onEvent?.(event);
+  const clock: Clock = options.clock ?? client.options.clock ?? systemClock;
+  const secrets = [client.options.apiKey ?? process.env.ANTHROPIC_API_KEY ?? ''];
+  const started = clock.now();
+
+  const { index, repaired } = await scanResults(plan.output);
+  const journal = await ResultsJournal.open(plan.output, {
+    syncIntervalMs: options.syncIntervalMs ?? BATCH_DEFAULTS.syncIntervalMs,
+  });
+  const tally = new Tally(repaired);
+  const unsubscribe = (['request', 'response', 'retry', 'giveUp', 'pacing'] as const).map((type) =>
+    client.on(type, (event) => {
+      // One listener per type, so the payload is that type's member of the union.
+      const clientEvent = event as ClientEvent;
+      tally.noteClientEvent(clientEvent);
+      emit({ type: 'client', event: clientEvent });
+    }),
+  );
+
+  // `inflight` aborts requests; `stopping` only stops taking lines.
+  const inflight = new AbortController();
+  let stopping: 'stop' | 'abort' | 'failure' | undefined;
+  let failure: unknown;
+  let wakeIdle: () => void = () => {};
+  const idle = new Promise<void>((resolve) => {
+    wakeIdle = resolve;
+  });
+  const stop = (how: 'stop' | 'abort' | 'failure') => {
+    if (how === 'abort' || how === 'failure') inflight.abort();
+    if (stopping === undefined || how === 'abort') {
+      stopping = how;
+      emit({ type: 'stopping', how });
+    }
+    wakeIdle();
+  };
+  const fail = (error: unknown) => {
+    failure ??= error;
+    stop('failure');
+  };
+  const onStop = () => stop('stop');
+  const onAbort = () => stop('abort');
+  options.stopSignal?.addEventListener('abort', onStop);
+  options.signal?.addEventListener('abort', onAbort);
+  if (options.signal?.aborted) onAbort();
+  else if (options.stopSignal?.aborted) onStop();
+
+  emit({
+    type: 'start',
+    total: plan.total,
+    recorded: { succeeded: index.succeeded, errored: index.errored },
+    repaired,
+    retryErrored: Boolean(options.retryErrored),
+  });
+  if (plan.total === undefined && plan.source.path !== undefined) {
+    countItemsOf(plan.source.path).then(
+      (total) => emit({ type: 'total', total }),
+      () => {}, // Only the progress bar's total is lost.
+    );
+  }
+
+  const stream = plan.source.open();
+  const items = readInput(stream, plan.format, options.defaults ?? {});
+  const firstLineOf = new Map<string, number>();
+
+  async function take(): Promise<InputItem | undefined> {
+    if (stopping) return undefined;
+    const next = items.next();
+    next.catch(() => {}); // Lost the race with a stop: its outcome no longer matters.
+    const winner = await Promise.race([next, idle.then(() => undefined)]);
+    if (winner === undefined || winner.done || stopping) return undefined;
+    return winner.value;
+  }
+
+  async function record(line: string): Promise<boolean> {
+    try {
+      await journal.append(line);
+      return true;
+    } catch (error) {
+      const why = (error as Error).message;
+      fail(
+        new ClaudeRetryError(
+          `Could not write to ${plan.output}: ${why}. The results written so far are safe; fix this and run the same command again to resume.`,
+          { cause: error },
+        ),
+      );
+      return false;
+    }
+  }
+
+  async function handle(item: InputItem): Promise<void> {
+    const first = firstLineOf.get(item.customId);
+    if (first !== undefined) {
+      tally.duplicates++;
+      const message = duplicateMessage(item.customId, first);
+      emit({ type: 'problem', customId: item.customId, line: item.line, message, duplicate: true });
+      return;
+    }
+    firstLineOf.set(item.customId, item.line);
+    const recorded = index.statusOf(item.customId);
+    if (recorded === 'succeeded' || (recorded === 'errored' && !options.retryErrored)) {
+      tally.skip(recorded);
+      emit({ type: 'skipped', customId: item.customId, line: item.line, recorded });
+      return;
+    }
+    if (item.kind === 'invalid') {
+      emit({
+        type: 'problem',
+        customId: item.customId,
+        line: item.line,
+        message: item.message,
+        duplicate: false,
+      });
+      const error = { type: 'invalid_request_error', message: `Input line ${item.line}: ${item.message}` };
+      if (
+        await record(erroredLine(item.customId, error, { attempts: 0, line: item.line, retryable: false }))
+      ) {
+        index.record(item.customId, 'errored');
+        tally.invalid++;
+        tally.errored++;
+        emit({
+          type: 'result',
+          outcome: 'errored',
+          customId: item.customId,
+          line: item.line,
+          usage: undefined,
+        });
+      }
+      return;
+    }
+    await send(item);
+  }
+
+  async function send(item: Extract<InputItem, { kind: 'request' }>): Promise<void> {
+    const begun = clock.now();
+    let attempts = 1;
+    const userOnRetry = client.options.retry?.onRetry;
+    let message: Message;
+    try {
+      message = await client.messages.create(item.params, {
+        signal: inflight.signal,
+        retry: {
+          onRetry: (event) => {
+            attempts = event.attempt + 1;
+            userOnRetry?.(event);
+          },
+        },
+      });
+    } catch (error) {
+      if (inflight.signal.aborted) {
+        tally.interrupted++; // Not recorded: the next run sends it again.
+        return;
+      }
+      if (isFatal(error)) return fail(error);
+      const described = describeFailure(error, secrets);
+      const meta = {
+        attempts,
+        request_id: described.requestId,
+        duration_ms: clock.now() - begun,
+        line: item.line,
+        retryable: described.retryable,
+      };
+      if (
+        await record(erroredLine(item.customId, { type: described.type, message: described.message }, meta))
+      ) {
+        index.record(item.customId, 'errored');
+        tally.errored++;
+        emit({
+          type: 'result',
+          outcome: 'errored',
+          customId: item.customId,
+          line: item.line,
+          usage: undefined,
+        });
+      }
+      return;
+    }
+    const requestId = (message as { _request_id?: string | null })._request_id ?? undefined;
+    const meta = { attempts, request_id: requestId, duration_ms: clock.now() - begun, line: item.line };
+    if (await record(succeededLine(item.customId, message, meta))) {
+      index.record(item.customId, 'succeeded');
+      tally.succeed(message.usage);
+      emit({
+        type: 'result',
+        outcome: 'succeeded',
+        customId: item.customId,
+        line: item.line,
+        usage: message.usage,
+      });
+    }
+  }
+
+  async function worker(): Promise<void> {
+    for (let item = await take(); item !== undefined; item = await take()) await handle(item);
+  }
+
+  let compacted = false;
+  try {
+    await Promise.all(Array.from({ length: plan.concurrency }, () => worker().catch(fail)));
+  } finally {
+    options.stopSignal?.removeEventListener('abort', onStop);
+    options.signal?.removeEventListener('abort', onAbort);
+    for (const off of unsubscribe) off();
+    if (stopping) (stream as { destroy?: () => void }).destroy?.();
+    await journal.close();
+  }
+  // After a hard stop the file stays a journal (the last line per id wins); the next run compacts it.
+  if (index.repeated > 0 && stopping !== 'abort') {
+    await compactResults(plan.output, index);
+    compacted = true;
+  }
+  if (failure !== undefined) throw failure;
+  const ended = stopping === 'abort' ? 'aborted' : stopping === 'stop' ? 'stopped' : 'completed';
+  return tally.summary(plan.output, ended, clock.now() - started, compacted);
+}

@@ -1,0 +1,199 @@
+/**
+ * `claude-retry batch <input.jsonl|-> -o <results.jsonl>`: runs a Message Batches-format file
+ * through the retrying client, resumable and exactly once per custom_id (see src/batch).
+ */
+import type { Command } from 'commander';
+import { BatchProgress } from '../../batch/progress.js';
+import { BATCH_DEFAULTS, runBatch } from '../../batch/runner.js';
+import { describeSummary } from '../../batch/summary.js';
+import type { BatchEvent } from '../../batch/types.js';
+import { type ClientOptions, createClient } from '../../client/create-client.js';
+import type { RetryOptions } from '../../retry/options.js';
+import {
+  type ApiFlags,
+  addApiFlags,
+  DEFAULT_MAX_TOKENS,
+  resolveApiKey,
+  resolveBaseUrl,
+  resolveModel,
+  retryOptionsFrom,
+} from '../api-flags.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import type { CliIO } from '../io.js';
+import { positiveInteger } from '../parse.js';
+import type { ProgramContext } from '../program.js';
+
+export interface BatchCommandOptions {
+  input: string;
+  output: string;
+  concurrency: number;
+  model: string;
+  maxTokens: number;
+  /** Read the input as one prompt per line, whatever its name. */
+  prompts: boolean;
+  retryErrored: boolean;
+  strict: boolean;
+  apiKey: string;
+  baseURL?: string | undefined;
+  timeout?: number | undefined;
+  retry: RetryOptions;
+  debug: boolean;
+  /** The command line that runs this batch again, printed when it stops early or lines errored. */
+  resumeCommand: string;
+  /** More client options (pacing; tests inject a clock). */
+  client?: Partial<ClientOptions>;
+}
+
+export async function batchCommand(options: BatchCommandOptions, io: CliIO): Promise<ExitCodeValue> {
+  const client = createClient({
+    apiKey: options.apiKey,
+    baseURL: options.baseURL,
+    timeout: options.timeout,
+    retry: options.retry,
+    ...options.client,
+  });
+  const progress = new BatchProgress(io.stderr);
+  let started = false;
+  const onEvent = (event: BatchEvent) => {
+    if (event.type === 'start') started = true;
+    if (event.type === 'stopping') progress.log(stoppingMessage(event.how));
+    if (options.debug && event.type === 'client')
+      progress.log(`[debug] ${JSON.stringify(event.event, debugReplacer)}`);
+    progress.handle(event);
+  };
+  let summary: Awaited<ReturnType<typeof runBatch>>;
+  try {
+    summary = await runBatch({
+      input: options.input,
+      output: options.output,
+      stdin: io.stdin,
+      cwd: io.cwd,
+      client,
+      concurrency: options.concurrency,
+      defaults: { model: options.model, maxTokens: options.maxTokens },
+      ...(options.prompts ? { format: 'prompts' as const } : {}),
+      retryErrored: options.retryErrored,
+      strict: options.strict,
+      stopSignal: io.signal,
+      ...(io.forceSignal ? { signal: io.forceSignal } : {}),
+      onEvent,
+    });
+  } catch (error) {
+    progress.stop();
+    if (started) {
+      io.stderr.write(
+        `The results written so far are kept in ${options.output}. Once the problem below is fixed, resume with:\n  ${options.resumeCommand}\n`,
+      );
+    }
+    throw error;
+  }
+  progress.stop();
+  const text = describeSummary(summary, options.resumeCommand);
+  io.stderr.write(`${text.lines.join('\n')}\n`);
+  if (options.input === '-' && summary.ended !== 'completed') {
+    io.stderr.write('(Feed it the same input on stdin: lines already done are skipped.)\n');
+  }
+  if (summary.ended !== 'completed') return ExitCode.Interrupted;
+  return text.someErrored ? ExitCode.PartialBatch : ExitCode.Success;
+}
+
+function stoppingMessage(how: 'stop' | 'abort' | 'failure'): string {
+  switch (how) {
+    case 'stop':
+      return 'Stopping: no new lines are started; waiting for the requests in flight to finish (Ctrl-C again to abort them)...';
+    case 'abort':
+      return 'Aborting the requests in flight; they are not recorded and will be sent again on resume...';
+    case 'failure':
+      return 'Stopping because of the error below...';
+  }
+}
+
+function debugReplacer(key: string, value: unknown): unknown {
+  if (key === 'error' && value instanceof Error) {
+    return { name: value.name, message: value.message, status: (value as { status?: number }).status };
+  }
+  return value;
+}
+
+/** Quotes an argument for a POSIX shell when it needs it. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command that runs this batch again: the arguments as typed, minus the API key (it comes from
+ * the environment, or must be typed again) and minus --retry-errored (offered separately).
+ */
+export function resumeCommandFrom(argv: readonly string[]): string {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--api-key') {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('--api-key=') || arg === '--retry-errored') continue;
+    kept.push(arg);
+  }
+  return ['claude-retry', ...kept].map(shellQuote).join(' ');
+}
+
+interface BatchFlags extends ApiFlags {
+  output: string;
+  concurrency: number;
+  prompts?: boolean;
+  retryErrored?: boolean;
+  strict?: boolean;
+}
+
+export function registerBatch(program: Command, context: ProgramContext): void {
+  addApiFlags(
+    program
+      .command('batch')
+      .description(
+        'run a JSONL file of requests (Message Batches format) with retries; resumable, one result per custom_id',
+      )
+      .argument(
+        '<input>',
+        'a .jsonl file of {"custom_id","params"} lines, a .txt file of prompts, or - for stdin',
+      )
+      .requiredOption('-o, --output <file>', 'results file (JSONL); run the same command again to resume')
+      .option(
+        '-c, --concurrency <n>',
+        `requests in flight at once (default: ${BATCH_DEFAULTS.concurrency})`,
+        positiveInteger('--concurrency'),
+        BATCH_DEFAULTS.concurrency,
+      )
+      .option('--prompts', 'read the input as one prompt per line (the default for .txt files)')
+      .option('--retry-errored', 'send again the lines whose recorded result is errored')
+      .option('--strict', 'check every line first; send nothing if any line is bad'),
+  ).action((input: string, _local: BatchFlags, command: Command) => {
+    // The program itself (the prompt command) defines the same API flags and, as commander parses
+    // options before and after a subcommand, takes them: read them from both levels.
+    const flags = command.optsWithGlobals<BatchFlags>();
+    // commander keeps the arguments as typed on the program (undocumented, hence the fallback).
+    const raw = (command.parent as unknown as { rawArgs?: unknown } | null)?.rawArgs;
+    const argv =
+      Array.isArray(raw) && raw.length > 0 ? (raw as string[]) : ['batch', input, '-o', flags.output];
+    context.run = (io) =>
+      batchCommand(
+        {
+          input,
+          output: flags.output,
+          concurrency: flags.concurrency,
+          model: resolveModel(flags, io),
+          maxTokens: flags.maxTokens ?? DEFAULT_MAX_TOKENS,
+          prompts: Boolean(flags.prompts),
+          retryErrored: Boolean(flags.retryErrored),
+          strict: Boolean(flags.strict),
+          apiKey: resolveApiKey(flags, io),
+          baseURL: resolveBaseUrl(flags, io),
+          timeout: flags.timeout,
+          retry: retryOptionsFrom(flags),
+          debug: Boolean(flags.debug),
+          resumeCommand: resumeCommandFrom(argv),
+        },
+        io,
+      );
+  });
+}
