@@ -98,6 +98,8 @@ export async function pump(opened: OpenedStream, options: PumpOptions): Promise<
   try {
     // The SDK's iterator ends quietly when its controller aborts (our idle timer or the caller).
     for await (const event of opened.events) {
+      // Events already parsed when the caller aborted are not handed over.
+      if (options.signal?.aborted) break;
       timer.refresh();
       options.onEvent(event);
       if (event.type === 'message_stop') {

@@ -161,9 +161,13 @@ export class CallerView {
     if (!blockEnded && c.pending.trim() === '') return [];
     c.settled = true;
     const lead = /^\s*/.exec(c.pending)?.[0] ?? '';
-    // The model repeated the whitespace (the usual case): skip what the caller has. Otherwise the
-    // caller's whitespace stands in for the model's.
-    const rest = lead.startsWith(c.cut) ? c.pending.slice(c.cut.length) : c.pending.slice(lead.length);
+    let rest = c.pending;
+    // The model repeated the whitespace (the usual case): skip what the caller has.
+    if (lead.startsWith(c.cut)) rest = c.pending.slice(c.cut.length);
+    // The caller already has at least the model's whitespace: it stands in for it.
+    else if (c.cut.startsWith(lead)) rest = c.pending.slice(lead.length);
+    // Otherwise (e.g. the caller has a space, the model wants a paragraph break) both are kept:
+    // what was handed over cannot be taken back, and the break matters more than a stray space.
     if (rest === '') return [];
     return [
       {

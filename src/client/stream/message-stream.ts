@@ -5,7 +5,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
-import { ConfigurationError } from '../../errors.js';
+import { ConfigurationError, isRetryError } from '../../errors.js';
 import type { Clock } from '../../internal/clock.js';
 import { type FailureKind, isAbortError } from '../../retry/classify.js';
 import type { RetryEvent, RetryOptions } from '../../retry/options.js';
@@ -248,9 +248,12 @@ export class RetryingMessageStream implements AsyncIterable<StreamEvent> {
     if (!partial) return error;
     if (isStreamInterruptedError(error) && error.partialMessage) return error;
     const detail = error instanceof Error ? error.message : String(error);
+    // A RetryError names only the kind of the last failure; the interruption itself says more.
+    const last =
+      isRetryError(error) && isStreamInterruptedError(error.cause) ? ` ${error.cause.message}` : '';
     const characters = textOf(partial).length;
     return new StreamInterruptedError(
-      `The stream could not be completed: ${detail} The ${characters} characters received before it broke are in \`partialMessage\`.`,
+      `The stream could not be completed: ${detail}${last} The ${characters} characters received before it broke are in \`partialMessage\`.`,
       {
         kind: this.lastKind ?? 'unknown',
         retryable: false,
