@@ -44,6 +44,7 @@ const AFTER_TWO_DELTAS: Record<string, StreamInterruption> = {
   stall: { kind: 'stall', afterEvents: 4 },
 };
 const REASON = { error: 'overloaded', reset: 'connection', stall: 'timeout' } as const;
+const NAME = { error: 'overloaded_error', reset: 'connection lost', stall: 'stalled' } as const;
 
 async function run(interruption: StreamInterruption, onInterrupt: InterruptPolicy, extra = {}) {
   const { client, clock } = streamClient(server.url);
@@ -129,9 +130,7 @@ describe.each(['error', 'reset', 'stall'] as const)('interrupted (%s) after the 
     expect(failure).toMatchObject({ kind: REASON[kind], retryable: false, attempts: 1 });
     expect(failure.requestId).toMatch(/^req_/);
     expect(failure.message).toMatch(
-      new RegExp(
-        `^Stream interrupted \\(${kind === 'error' ? 'overloaded_error' : REASON[kind]}\\) after ${handedOver.length} characters`,
-      ),
+      new RegExp(`^Stream interrupted \\(${NAME[kind]}\\) after ${handedOver.length} characters`),
     );
     expect(failure.message).toMatch(/Not retried: onInterrupt is "fail"/);
     expect(clock.sleeps).toEqual([]);
@@ -156,7 +155,6 @@ describe('every attempt interrupted', () => {
       /^The stream could not be completed: Gave up after 3 attempts; the last failure was overloaded/,
     );
     expect(failure.message).toMatch(/Stream interrupted \(overloaded_error\) after \d+ characters/);
-    expect(failure.message).toMatch(/characters received before it broke are in `partialMessage`\.$/);
     expect(isRetryError(failure.cause)).toBe(true);
     expect(failure.cause).toMatchObject({ reason: 'attempts-exhausted', attempts: 3 });
     await expect(stream.finalMessage()).rejects.toBe(error);

@@ -90,7 +90,11 @@ describe('messages.stream without trouble', () => {
 
   it('reports each attempt on the client events, like messages.create', async () => {
     const events: ClientEvent[] = [];
-    const { client } = streamClient(server.url, { onEvent: (e) => events.push(e) });
+    const { client } = streamClient(server.url, {
+      onEvent: (e) => {
+        if (e.type !== 'pacing') events.push(e);
+      },
+    });
     server.script({ status: 529 });
     await client.messages.stream(params).finalMessage();
     expect(events.map((e) => [e.type, 'status' in e ? e.status : undefined])).toEqual([

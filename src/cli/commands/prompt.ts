@@ -1,7 +1,8 @@
 /** `claude-retry [prompt]`: the original script's job. Progress on stderr, the reply on stdout. */
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { createClient } from '../../client/create-client.js';
+import { INTERRUPT_POLICIES, type InterruptPolicy } from '../../client/stream/types.js';
 import type { RetryOptions } from '../../retry/options.js';
 import {
   type ApiFlags,
@@ -15,8 +16,11 @@ import {
 } from '../api-flags.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
+import { secondsToMs } from '../parse.js';
 import type { ProgramContext } from '../program.js';
+import { UsageError } from '../report-error.js';
 import { retryLine } from '../retry-lines.js';
+import { streamPrompt } from './prompt-stream.js';
 
 export interface PromptCommandOptions {
   prompt: string;
@@ -29,6 +33,10 @@ export interface PromptCommandOptions {
   timeout?: number | undefined;
   retry: RetryOptions;
   debug: boolean;
+  /** Print the reply as it arrives (see prompt-stream.ts). */
+  stream?: boolean | undefined;
+  onInterrupt?: InterruptPolicy | undefined;
+  idleTimeout?: number | undefined;
 }
 
 export function replyText(message: Message): string {
@@ -45,19 +53,23 @@ export async function promptCommand(options: PromptCommandOptions, io: CliIO): P
     timeout: options.timeout,
     retry: options.retry,
     onEvent: (event) => {
-      if (event.type === 'retry') io.stderr.write(`${retryLine(event)}\n`);
-      else if (options.debug) io.stderr.write(`[debug] ${JSON.stringify(event, debugReplacer)}\n`);
+      // A stream prints its own retry lines, which know what was already printed.
+      if (event.type === 'retry') {
+        if (!options.stream) io.stderr.write(`${retryLine(event)}\n`);
+      } else if (options.debug) io.stderr.write(`[debug] ${JSON.stringify(event, debugReplacer)}\n`);
     },
   });
-  const message = await client.messages.create(
-    {
-      model: options.model,
-      max_tokens: options.maxTokens,
-      messages: [{ role: 'user', content: options.prompt }],
-      ...(options.system ? { system: options.system } : {}),
-    },
-    { signal: io.signal },
-  );
+  const params = {
+    model: options.model,
+    max_tokens: options.maxTokens,
+    messages: [{ role: 'user' as const, content: options.prompt }],
+    ...(options.system ? { system: options.system } : {}),
+  };
+  if (options.stream) {
+    const { onInterrupt = 'restart', idleTimeout, json } = options;
+    return streamPrompt(client, params, { onInterrupt, idleTimeout, json }, io);
+  }
+  const message = await client.messages.create(params, { signal: io.signal });
   io.stderr.write('Success!\n');
   io.stdout.write(options.json ? `${JSON.stringify(message, null, 2)}\n` : `${replyText(message)}\n`);
   return ExitCode.Success;
@@ -76,7 +88,21 @@ export function registerPrompt(program: Command, context: ProgramContext): void 
     .argument('[prompt]', 'what to ask Claude', DEFAULT_PROMPT)
     .option('-s, --system <text>', 'system prompt')
     .option('--json', 'print the whole message as JSON instead of the reply text')
-    .action((prompt: string, flags: ApiFlags & { system?: string; json?: boolean }) => {
+    .option('--stream', 'print the reply as it arrives; a broken stream is retried (see --on-interrupt)')
+    .addOption(
+      new Option(
+        '--on-interrupt <policy>',
+        'with --stream, when a stream breaks after text was printed: restart (print the answer again), ' +
+          'continue (ask the model to go on from where it stopped), fail (stop with the partial text) (default: restart)',
+      ).choices(INTERRUPT_POLICIES),
+    )
+    .option(
+      '--idle-timeout <seconds>',
+      'with --stream, how long a stream may stay silent before it counts as stalled (default: 60)',
+      secondsToMs('--idle-timeout'),
+    )
+    .action((prompt: string, flags: ApiFlags & PromptFlags) => {
+      checkStreamFlags(flags);
       context.run = async (io) =>
         promptCommand(
           {
@@ -90,8 +116,34 @@ export function registerPrompt(program: Command, context: ProgramContext): void 
             timeout: flags.timeout,
             retry: retryOptionsFrom(flags),
             debug: Boolean(flags.debug),
+            stream: Boolean(flags.stream),
+            onInterrupt: flags.onInterrupt,
+            idleTimeout: flags.idleTimeout,
           },
           io,
         );
     });
+}
+
+interface PromptFlags {
+  system?: string;
+  json?: boolean;
+  stream?: boolean;
+  onInterrupt?: InterruptPolicy;
+  idleTimeout?: number;
+}
+
+/** The streaming flags mean nothing without --stream: say so rather than ignore them. */
+function checkStreamFlags(flags: PromptFlags): void {
+  for (const [flag, value] of [
+    ['--on-interrupt', flags.onInterrupt],
+    ['--idle-timeout', flags.idleTimeout],
+  ] as const) {
+    if (value !== undefined && !flags.stream) {
+      throw new UsageError(`${flag} applies only to streamed replies: add --stream.`);
+    }
+  }
+  if (flags.idleTimeout === 0) {
+    throw new UsageError('--idle-timeout expects a number of seconds greater than 0, got "0".');
+  }
 }

@@ -54,6 +54,17 @@ export class StreamInterruptedError extends ClaudeRetryError {
   }
 }
 
+const PLAIN_KIND: Partial<Record<FailureKind, string>> = {
+  connection: 'connection lost',
+  timeout: 'stalled',
+  stream_interrupted: 'ended early',
+};
+
+/** What broke a stream, in a few words: the API's error type, else the kind in plain words. */
+export function interruptionName(kind: FailureKind, errorType: string | undefined): string {
+  return errorType ?? PLAIN_KIND[kind] ?? kind;
+}
+
 export function isStreamInterruptedError(error: unknown): error is StreamInterruptedError {
   return isClaudeRetryError(error) && error.name === 'StreamInterruptedError';
 }

@@ -251,16 +251,12 @@ export class RetryingMessageStream implements AsyncIterable<StreamEvent> {
     // A RetryError names only the kind of the last failure; the interruption itself says more.
     const last =
       isRetryError(error) && isStreamInterruptedError(error.cause) ? ` ${error.cause.message}` : '';
-    const characters = textOf(partial).length;
-    return new StreamInterruptedError(
-      `The stream could not be completed: ${detail}${last} The ${characters} characters received before it broke are in \`partialMessage\`.`,
-      {
-        kind: this.lastKind ?? 'unknown',
-        retryable: false,
-        partialMessage: partial,
-        attempts: this.attemptLog.length,
-        cause: error,
-      },
-    );
+    return new StreamInterruptedError(`The stream could not be completed: ${detail}${last}`, {
+      kind: this.lastKind ?? 'unknown',
+      retryable: false,
+      partialMessage: partial,
+      attempts: this.attemptLog.length,
+      cause: error,
+    });
   }
 }

@@ -7,7 +7,7 @@ import { type Classification, classifyError, type FailureKind } from '../../retr
 import type { AttemptContext } from '../../retry/retry.js';
 import { AttemptTracker, type OpenedStream, openStream, pump } from './attempt.js';
 import type { CallerView } from './caller-view.js';
-import { StreamInterruptedError } from './errors.js';
+import { interruptionName, StreamInterruptedError } from './errors.js';
 import type { StreamContext } from './message-stream.js';
 import { continuationParams, splitPrefill } from './prefill.js';
 import type { InterruptPolicy, StreamAttempt, StreamParams, StreamRequestOptions } from './types.js';
@@ -179,11 +179,9 @@ function interruption(
     ? partial.content.reduce((n, b) => n + (b.type === 'text' ? b.text.length : 0), 0)
     : 0;
   const failByPolicy = partial !== undefined && plan.policy === 'fail';
-  const what = errorType ?? verdict.kind;
+  const what = interruptionName(verdict.kind, errorType);
   const detail = cause instanceof Error && cause.message ? `: ${cause.message.replace(/\.$/, '')}` : '';
-  const tail = failByPolicy
-    ? ' Not retried: onInterrupt is "fail". The text received so far is in `partialMessage`.'
-    : '';
+  const tail = failByPolicy ? ' Not retried: onInterrupt is "fail".' : '';
   return new StreamInterruptedError(
     `Stream interrupted (${what}) after ${characters} characters${detail}.${tail}`,
     {
