@@ -189,6 +189,25 @@ describe('every attempt interrupted', () => {
 });
 
 describe('continue: the fine print', () => {
+  it('keeps continuing when the next attempt is refused before its 200', async () => {
+    const { client, clock } = streamClient(server.url);
+    server.script({ stream: { kind: 'error', afterEvents: 4 } }, { status: 529 });
+    const stream = client.messages.stream(params, { onInterrupt: 'continue' });
+    const retries: [string, boolean][] = [];
+    stream.on('retry', (r) => retries.push([r.action, r.midStream]));
+    expect(await stream.finalText()).toBe(FULL);
+    expect(retries).toEqual([
+      ['continue', true],
+      ['continue', false],
+    ]);
+    expect(stream.attempts.map((a) => [a.mode, a.outcome])).toEqual([
+      ['fresh', 'interrupted'],
+      ['continue', 'failed'],
+      ['continue', 'completed'],
+    ]);
+    expect(clock.sleeps).toEqual([500, 1000]);
+  });
+
   it('falls back to restart when the request enables extended thinking', async () => {
     const { stream, restarts, error } = await run(AFTER_TWO_DELTAS.error as StreamInterruption, 'continue', {
       thinking: { type: 'enabled', budget_tokens: 1024 },

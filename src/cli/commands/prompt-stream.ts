@@ -5,7 +5,9 @@
  *   text above; `continue` simply keeps printing (its notices wait until the answer is complete,
  *   so they do not land in the middle of the text);
  * - when stdout is a file or a pipe, text printed there cannot be taken back: with `restart` the
- *   final text is printed once, at the end; `continue` and `fail` print as the text arrives.
+ *   final text is printed once, at the end; `continue` and `fail` print as the text arrives. (A
+ *   `continue` falls back to a restart only when the answer so far is whitespace, the prompt being
+ *   plain text: then that whitespace stays in front of the answer.)
  */
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import type { ClaudeRetryClient } from '../../client/create-client.js';
@@ -34,7 +36,8 @@ function interruptedWhat(event: StreamRetryEvent): string {
 
 /** The stderr line for a retry: the usual one before any text, a stream-specific one after. */
 export function streamRetryLine(event: StreamRetryEvent, live: boolean, after = false): string {
-  if (!event.midStream && event.action === 'retry') return retryLine(event);
+  // Refused before the 200 (a 429, a 529...): the usual line, even while continuing an answer.
+  if (!event.midStream) return retryLine(event);
   const what = `Stream interrupted (${interruptedWhat(event)})`;
   const wait = `${formatSeconds(event.delay)} seconds`;
   switch (event.action) {
