@@ -1,5 +1,10 @@
 /** The public API of claude-retry. Everything a user may import is exported here, and only here. */
 
+export type { InputFormat, RequestDefaults } from './batch/input.js';
+export type { BatchResultLine, ResultError, ResultMeta } from './batch/result-lines.js';
+export type { TornTail } from './batch/results-file.js';
+export { BATCH_DEFAULTS, runBatch } from './batch/runner.js';
+export type { BatchEvent, BatchOptions, BatchSummary } from './batch/types.js';
 export type { ClaudeRetryClient, ClientOptions, RequestOptions } from './client/create-client.js';
 export { createClient } from './client/create-client.js';
 export type { ClientEvent, ClientEventMap, ClientEventType } from './client/events.js';
@@ -50,5 +55,5 @@ export {
 export { type Classification, type Classifier, classifyError, type FailureKind } from './retry/classify.js';
 export type { GiveUpEvent, RetryBudget, RetryEvent, RetryOptions } from './retry/options.js';
 export { RETRY_DEFAULTS } from './retry/options.js';
-export { parseRetryAfter, rateLimitResetFromHeaders } from './retry/retry-after.js';
 export { type AttemptContext, retry } from './retry/retry.js';
+export { parseRetryAfter, rateLimitResetFromHeaders } from './retry/retry-after.js';

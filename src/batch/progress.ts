@@ -102,14 +102,17 @@ export class BatchProgress {
       this.multibar = new cliProgress.MultiBar({
         // cli-progress only needs write() and isTTY from a stream (readline adds the escape codes).
         stream: out as unknown as NodeJS.WritableStream,
-        format: () => `${progressBar(this.state.done, this.work())}${this.line()}`,
+        format: () => `${progressBar(this.state.done, this.work())}${this.status()}`,
         hideCursor: true,
         gracefulExit: false,
         fps: 5,
       });
       this.bar = this.multibar.create(1, 0);
     } else {
-      this.timer = setInterval(() => this.out.write(`[batch] ${this.line()}\n`), options.intervalMs ?? 5000);
+      this.timer = setInterval(
+        () => this.out.write(`[batch] ${this.status()}\n`),
+        options.intervalMs ?? 5000,
+      );
       this.timer.unref();
     }
   }
@@ -166,7 +169,8 @@ export class BatchProgress {
     return Math.max(this.state.done, this.total - this.alreadyDone);
   }
 
-  private line(): string {
+  /** The current progress line (what the bar or the periodic line shows). */
+  status(): string {
     return describeProgress({ ...this.state, work: this.work(), elapsedMs: this.now() - this.started });
   }
 

@@ -2,6 +2,7 @@
  * runBatch: sends every line of a JSONL input through the client, a few at a time, and records
  * exactly one result per custom_id in the results file, resuming where an earlier run stopped.
  */
+import { setMaxListeners } from 'node:events';
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import { type ClaudeRetryClient, createClient } from '../client/create-client.js';
 import type { ClientEvent } from '../client/events.js';
@@ -103,6 +104,9 @@ async function run(plan: RunPlan): Promise<BatchSummary> {
 
   // `inflight` aborts requests; `stopping` only stops taking lines.
   const inflight = new AbortController();
+  // Every request in flight listens to it (SDK, retry sleeps, pacing): the count is bounded by
+  // `concurrency`, so Node's leak warning at 10 listeners would only be noise.
+  setMaxListeners(0, inflight.signal);
   let stopping: 'stop' | 'abort' | 'failure' | undefined;
   let failure: unknown;
   let wakeIdle: () => void = () => {};

@@ -47,7 +47,7 @@ export function describeSummary(summary: BatchSummary, resumeCommand: string): S
   if (summary.ended !== 'completed') {
     const interrupted =
       summary.interrupted > 0
-        ? ` ${plural(summary.interrupted, 'request')} in flight were abandoned and will be sent again.`
+        ? ` ${plural(summary.interrupted, 'request')} in flight ${summary.interrupted === 1 ? 'was' : 'were'} abandoned and will be sent again.`
         : '';
     lines.push(`Every result so far is in ${file}.${interrupted} To resume, run the same command again:`);
     lines.push(`  ${resumeCommand}`);
