@@ -52,7 +52,10 @@ describe.each([
     const mismatches: string[] = [];
     let retried = 0;
     await pool(prompts, CONCURRENCY, async (prompt) => {
-      const stream = client.messages.stream(ask(prompt), { onInterrupt, idleTimeout: 100 });
+      // A stall costs one idle timeout of real time; elsewhere a long one keeps a loaded machine
+      // from passing for a stalled stream.
+      const idleTimeout = interruption.kind === 'stall' ? 100 : 5000;
+      const stream = client.messages.stream(ask(prompt), { onInterrupt, idleTimeout });
       let live = '';
       stream.on('text', (delta) => {
         live += delta;
@@ -72,7 +75,8 @@ describe.each([
     const cut = server.stats.streamInterruptions;
     // Seeded dice: about a fifth of the ~250 streams opened were cut, and each cut cost one retry.
     expect(cut).toBeGreaterThan(REQUESTS * 0.1);
-    expect(server.stats.succeeded).toBe(REQUESTS);
+    // At least one complete answer per request (a slow healthy stream taken for a stall adds one).
+    expect(server.stats.succeeded).toBeGreaterThanOrEqual(REQUESTS);
     expect(retried).toBeGreaterThan(0);
     expect(retried).toBeLessThanOrEqual(cut);
     console.log(
