@@ -26,6 +26,8 @@ beforeEach(() => {
 });
 
 const PROMPT = 'Tell me about streaming';
+/** The idle timeout where a stall is scripted: real time, so short, but far above a healthy gap. */
+const STALL_MS = 200;
 const params = ask(PROMPT);
 /** The documented order for a one-block answer of `n` deltas (pings are not passed on). */
 const uninterrupted = (n: number) =>
@@ -172,7 +174,9 @@ describe('interruptions before any content are retried without the caller notici
     const expected = await reference();
     const { client } = streamClient(server.url);
     server.script({ stream: interruption });
-    const stream = client.messages.stream(params, { onInterrupt: 'fail', idleTimeout: 100 });
+    // A short idle timeout only where a stall is expected: elsewhere a busy machine could fake one.
+    const idleTimeout = interruption.kind === 'stall' ? STALL_MS : undefined;
+    const stream = client.messages.stream(params, { onInterrupt: 'fail', idleTimeout });
     const retries: StreamRetryEvent[] = [];
     stream.on('retry', (e) => retries.push(e));
     const { events, error } = await collect(stream);
@@ -192,11 +196,11 @@ describe('idle timeout', () => {
   it('treats a stream that goes quiet as stalled and says so', async () => {
     const { client } = streamClient(server.url, { retry: { maxAttempts: 1 } });
     server.script({ stream: { kind: 'stall', afterEvents: 4 } });
-    const stream = client.messages.stream(params, { idleTimeout: 100 });
+    const stream = client.messages.stream(params, { idleTimeout: STALL_MS });
     const error = await stream.finalMessage().catch((e: unknown) => e);
     expect(isStreamInterruptedError(error)).toBe(true);
     expect((error as Error).message).toMatch(
-      /No stream event for 100 ms \(idleTimeout\): the stream stalled/,
+      /No stream event for 200 ms \(idleTimeout\): the stream stalled/,
     );
     expect(error).toMatchObject({ kind: 'timeout' });
   });
