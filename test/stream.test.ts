@@ -263,7 +263,7 @@ describe('pacing and options', () => {
     const { client } = streamClient(server.url, { pacer });
     server.script({ status: 429 }, { stream: { kind: 'error', afterEvents: 4 } });
     await client.messages.stream(params).finalMessage();
-    expect(acquired).toHaveLength(3);
+    expect(acquired.map((r) => r.attempt)).toEqual([1, 2, 3]);
     expect(acquired.every((r) => r.params.stream === true && r.model === 'claude-test')).toBe(true);
     expect(
       settled.map((s) => [

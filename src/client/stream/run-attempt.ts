@@ -44,6 +44,7 @@ export async function runAttempt(ctx: StreamContext, plan: AttemptPlan): Promise
     params: { ...params, stream: true },
     signal,
     deadline,
+    attempt,
   });
   const leftAfterWait = deadline === undefined ? undefined : Math.max(1, deadline - clock.now());
   const timeout = minDefined(request.timeout ?? options.timeout, leftAfterWait);
