@@ -6,6 +6,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { ConfigurationError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import type { PacingOptions } from '../pacing/options.js';
+import { createPacer } from '../pacing/pacer.js';
 import { classifyError } from '../retry/classify.js';
 import type { RetryOptions } from '../retry/options.js';
 import { retry } from '../retry/retry.js';
@@ -29,7 +31,13 @@ export interface ClientOptions {
   readonly timeout?: number;
   /** A fetch implementation for the SDK (tests inject one). */
   readonly fetch?: typeof fetch;
-  /** A pacing policy; see src/pacing. */
+  /**
+   * Pacing (on by default): send only what the server's rate limits accept, hold everyone while it
+   * is overloaded, cap retries with a budget. Options tune it; `false` turns it off.
+   * @default {} (pacing on, limits learned from the server's headers)
+   */
+  readonly pacing?: PacingOptions | false;
+  /** A pacer of your own instead of the default one (ignored when `pacing` is false). */
   readonly pacer?: Pacer;
   /** Receives every event; `client.on()` subscribes to one type. */
   readonly onEvent?: (event: ClientEvent) => void;
@@ -78,22 +86,42 @@ function buildAnthropic(options: ClientOptions): Anthropic {
 }
 
 export function createClient(options: ClientOptions = {}): ClaudeRetryClient {
-  return buildClient(options, new EventHub(options.onEvent));
+  const events = new EventHub(options.onEvent);
+  return buildClient(options, events, resolvePacer(options, events));
 }
 
-function buildClient(options: ClientOptions, events: EventHub): ClaudeRetryClient {
+/** The pacer a client uses: none, the caller's own, or the default one reporting through `events`. */
+function resolvePacer(options: ClientOptions, events: EventHub): Pacer | undefined {
+  if (options.pacing === false) return undefined;
+  if (options.pacer) return options.pacer;
+  const pacing = options.pacing ?? {};
+  const clock = options.clock ?? options.retry?.clock;
+  return createPacer({
+    ...(clock ? { clock } : {}),
+    ...pacing,
+    onStateChange: (change) => {
+      pacing.onStateChange?.(change);
+      events.emit('pacing', change);
+    },
+  });
+}
+
+function buildClient(options: ClientOptions, events: EventHub, pacer: Pacer | undefined): ClaudeRetryClient {
   const anthropic = buildAnthropic(options);
   const clock = options.clock ?? options.retry?.clock ?? systemClock;
 
-  async function create(params: MessageCreateParamsNonStreaming, request: RequestOptions = {}): Promise<Message> {
+  async function create(
+    params: MessageCreateParamsNonStreaming,
+    request: RequestOptions = {},
+  ): Promise<Message> {
     const model = params.model;
-    const retryOptions: RetryOptions = { clock, budget: options.pacer?.budget, ...options.retry, ...request.retry };
+    const retryOptions: RetryOptions = { clock, budget: pacer?.budget, ...options.retry, ...request.retry };
     const signal = request.signal ?? retryOptions.signal;
     let lastKind: ReturnType<typeof classifyError>['kind'] | undefined;
     return retry(
       async ({ attempt, remainingMs }) => {
         const deadline = remainingMs === undefined ? undefined : clock.now() + remainingMs;
-        const permit = await options.pacer?.acquire({ model, params, signal, deadline });
+        const permit = await pacer?.acquire({ model, params, signal, deadline, attempt });
         const leftAfterWait = deadline === undefined ? undefined : Math.max(1, deadline - clock.now());
         const timeout = minDefined(request.timeout ?? options.timeout, leftAfterWait);
         const started = clock.now();
@@ -153,10 +181,18 @@ function buildClient(options: ClientOptions, events: EventHub): ClaudeRetryClien
     messages: {
       create,
       stream: (params, request) =>
-        new RetryingMessageStream({ anthropic, options, events, clock }, params, request),
+        new RetryingMessageStream(
+          { anthropic, options: { ...options, pacer }, events, clock },
+          params,
+          request,
+        ),
     },
     on: (type, listener) => events.on(type, listener),
-    withOptions: (more) => buildClient({ ...options, ...more, client: more.client ?? derive(anthropic, more) }, events),
+    withOptions: (more) => {
+      const merged = { ...options, ...more, client: more.client ?? derive(anthropic, more) };
+      const changed = more.pacer !== undefined || more.pacing !== undefined;
+      return buildClient(merged, events, changed ? resolvePacer(merged, events) : pacer);
+    },
   };
 }
 

@@ -11,6 +11,8 @@ export interface PacingRequest {
   readonly signal: AbortSignal | undefined;
   /** Absolute time (ms since epoch) after which waiting is pointless. */
   readonly deadline: number | undefined;
+  /** Which attempt of the call this is, from 1 (a pacer counts first attempts for its retry budget). */
+  readonly attempt?: number | undefined;
 }
 
 export interface AttemptOutcome {

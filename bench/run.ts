@@ -1,0 +1,135 @@
+/**
+ * `npm run bench`: every scenario, every contender, side by side in one run, against the simulated
+ * API (a child process on 127.0.0.1). Prints one table per scenario. Bounded: each run has a time
+ * limit and the whole benchmark takes about two to three minutes.
+ */
+import { CONTENDERS, type Contender } from './contenders.js';
+import { forkMock } from './mock-control.js';
+import { type Scenario, scenarios } from './scenarios.js';
+import { formatTable, type Row } from './table.js';
+import { runWorkload } from './workload.js';
+
+const TIME_LIMIT_MS = 45_000;
+/** `npm run bench -- a c` runs only those scenarios; `-- --client claude` only matching clients. */
+const args = process.argv.slice(2);
+const clientFilter = args.includes('--client') ? args[args.indexOf('--client') + 1] : undefined;
+const onlyScenarios = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--client');
+const contenders = CONTENDERS.filter((c) => !clientFilter || c.name.includes(clientFilter));
+const OVERHEAD_ROUNDS = 7;
+
+const mock = forkMock();
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function runScenario(scenario: Scenario): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const contender of contenders) {
+    const { url, startedAt } = await mock.start(scenario.server);
+    const result = await runWorkload(contender.make(url), scenario.bodies, scenario.workers, TIME_LIMIT_MS);
+    const stats = await mock.stats();
+    await mock.stop();
+    const row: Row = {
+      contender: contender.name,
+      succeeded: result.succeeded,
+      failed: result.failed,
+      elapsedMs: result.elapsedMs,
+      efficiency: scenario.ideal ? scenario.ideal.ms / result.elapsedMs : undefined,
+      rateLimitedPerSuccess: stats.rateLimited / Math.max(1, result.succeeded),
+      duringOverload: scenario.overload ? stats.requestsDuringOverload : undefined,
+      afterRecovery: undefined,
+      timedOut: result.timedOut,
+      failures: result.failures,
+    };
+    if (scenario.overload) {
+      const { endMs, perSecond, capacity } = scenario.overload;
+      const recovery = startedAt + endMs;
+      const doneBefore = result.successTimes.filter((t) => t <= recovery).length;
+      const idealAfter = (Math.max(0, scenario.bodies.length - doneBefore - capacity) / perSecond) * 1000;
+      const end = result.startedAt + result.elapsedMs;
+      row.afterRecovery = { actualMs: end - recovery, idealMs: idealAfter };
+    }
+    log(
+      `  ${scenario.key}: ${contender.name}: ${result.succeeded} ok, ${result.failed} failed, ${(result.elapsedMs / 1000).toFixed(2)} s`,
+    );
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Alternates the contenders over several rounds and keeps each one's median, to tame noise. */
+async function runOverhead(scenario: Scenario): Promise<Row[]> {
+  const times = new Map<string, number[]>();
+  /** Client-process CPU time per run, in microseconds: the overhead itself, without the server's share. */
+  const cpus = new Map<string, number[]>();
+  const last = new Map<string, Row>();
+  // Round 0 warms the JIT up for every client and is not counted.
+  for (let round = 0; round <= OVERHEAD_ROUNDS; round++) {
+    // A different order each round, so no client always runs first (cold) or last.
+    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length] as Contender);
+    for (const contender of order) {
+      const { url } = await mock.start(scenario.server);
+      const cpu = process.cpuUsage();
+      const result = await runWorkload(contender.make(url), scenario.bodies, scenario.workers, TIME_LIMIT_MS);
+      const used = process.cpuUsage(cpu);
+      await mock.stop();
+      if (round === 0) continue;
+      times.set(contender.name, [...(times.get(contender.name) ?? []), result.elapsedMs]);
+      cpus.set(contender.name, [...(cpus.get(contender.name) ?? []), used.user + used.system]);
+      last.set(contender.name, {
+        contender: contender.name,
+        succeeded: result.succeeded,
+        failed: result.failed,
+        elapsedMs: 0,
+        efficiency: undefined,
+        rateLimitedPerSuccess: 0,
+        duringOverload: undefined,
+        afterRecovery: undefined,
+        timedOut: result.timedOut,
+        failures: result.failures,
+      });
+    }
+  }
+  const median = (values: number[]) =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+  const bare = median(times.get(CONTENDERS[0]?.name as string) ?? [Number.NaN]);
+  const bareCpu = median(cpus.get(CONTENDERS[0]?.name as string) ?? [Number.NaN]);
+  return contenders.map((contender) => {
+    const row = last.get(contender.name) as Row;
+    row.elapsedMs = median(times.get(contender.name) ?? []);
+    row.overheadVsBare = row.elapsedMs / bare - 1;
+    const cpu = median(cpus.get(contender.name) ?? []);
+    row.cpuPerRequestUs = cpu / scenario.bodies.length;
+    row.cpuVsBare = cpu / bareCpu - 1;
+    log(`  d: ${contender.name}: median ${(row.elapsedMs / 1000).toFixed(3)} s of ${OVERHEAD_ROUNDS} rounds`);
+    return row;
+  });
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const out: string[] = [
+    'claude-retry benchmark: every client against the same simulated API (127.0.0.1, a child process),',
+    'limits enforced like the real API: continuous token buckets over 1 s windows (a bucket holds limit/60).',
+    'efficiency = ideal time / elapsed; 429/ok = 429 answers per success; in 529 window = requests the',
+    'server received while overloaded; after/ideal = time from recovery to the end / ideal time for what was left.',
+    '"original script" = the guide\'s algorithm: only RateLimitError retried, 1 s doubling to 60 s + U(0, 10%), 5 attempts.',
+    '',
+  ];
+  for (const scenario of scenarios().filter(
+    (s) => onlyScenarios.length === 0 || onlyScenarios.includes(s.key),
+  )) {
+    log(scenario.title);
+    const rows = scenario.key === 'd' ? await runOverhead(scenario) : await runScenario(scenario);
+    out.push(scenario.title);
+    if (scenario.ideal) out.push(`ideal ${(scenario.ideal.ms / 1000).toFixed(2)} s = ${scenario.ideal.how}`);
+    out.push(...formatTable(rows, scenario.key === 'd' ? 'overhead' : 'burst'), '');
+  }
+  out.push(`benchmark took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => mock.close());
