@@ -175,18 +175,33 @@ async function main(): Promise<void> {
     if (sdk.code !== 0 || Number(sdk.stdout.trim()) !== LINES) {
       throw new Error(`bare SDK run failed:\n${sdk.stderrTail}`);
     }
-    const batch = (url: string) =>
+    const batch = (url: string, nodeFlags: string[] = []) =>
       timed(
-        [process.execPath, cli, 'batch', input, '-o', output, '--base-url', url, '-c', String(CONCURRENCY)],
-        {
-          ANTHROPIC_API_KEY: KEY,
-        },
+        [
+          process.execPath,
+          ...nodeFlags,
+          cli,
+          'batch',
+          input,
+          '-o',
+          output,
+          '--base-url',
+          url,
+          '-c',
+          String(CONCURRENCY),
+        ],
+        { ANTHROPIC_API_KEY: KEY },
       );
     const ours = await batch(await freshMock());
     if (ours.code !== 0) throw new Error(`claude-retry batch exited with ${ours.code}:\n${ours.stderrTail}`);
     const check = await checkResults(output);
     const resultsMb = (await stat(output)).size / 1024 / 1024;
     const resume = await batch(mock.url);
+    // Flat memory, shown directly: the whole run again with the JS heap capped at 64 MB. Anything
+    // kept per line would make it crawl (constant garbage collection) or die out of memory.
+    await rm(output);
+    const capped = await batch(await freshMock(), ['--max-old-space-size=64']);
+    if (capped.code !== 0) throw new Error(`the run with a 64 MB heap failed:\n${capped.stderrTail}`);
 
     console.log('');
     console.log(
@@ -196,6 +211,7 @@ async function main(): Promise<void> {
     console.log(row('bare SDK (same concurrency)', sdk, LINES, 'req/s'));
     console.log(row('claude-retry batch', ours, LINES, 'req/s'));
     console.log(row('resume, all lines done', resume, LINES, 'lines/s'));
+    console.log(row('batch, JS heap capped 64 MB', capped, LINES, 'req/s'));
     console.log('');
     console.log(
       `claude-retry batch / bare SDK: throughput ${(sdk.seconds / ours.seconds).toFixed(2)}, ` +

@@ -8,6 +8,7 @@ import { type ClaudeRetryClient, createClient } from '../client/create-client.js
 import type { ClientEvent } from '../client/events.js';
 import { ClaudeRetryError, ConfigurationError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { ItemFeed } from './feed.js';
 import { type InputFormat, type InputItem, readInput } from './input.js';
 import { ResultsJournal } from './journal.js';
 import { lockResults } from './lock.js';
@@ -109,17 +110,15 @@ async function run(plan: RunPlan): Promise<BatchSummary> {
   setMaxListeners(0, inflight.signal);
   let stopping: 'stop' | 'abort' | 'failure' | undefined;
   let failure: unknown;
-  let wakeIdle: () => void = () => {};
-  const idle = new Promise<void>((resolve) => {
-    wakeIdle = resolve;
-  });
+  const stream = plan.source.open();
+  const feed = new ItemFeed(readInput(stream, plan.format, options.defaults ?? {}));
   const stop = (how: 'stop' | 'abort' | 'failure') => {
     if (how === 'abort' || how === 'failure') inflight.abort();
-    if (stopping === undefined || how === 'abort') {
+    if (stopping === undefined || (how === 'abort' && stopping !== 'abort')) {
       stopping = how;
       emit({ type: 'stopping', how });
     }
-    wakeIdle();
+    feed.stop();
   };
   const fail = (error: unknown) => {
     failure ??= error;
@@ -146,18 +145,7 @@ async function run(plan: RunPlan): Promise<BatchSummary> {
     );
   }
 
-  const stream = plan.source.open();
-  const items = readInput(stream, plan.format, options.defaults ?? {});
   const firstLineOf = new Map<string, number>();
-
-  async function take(): Promise<InputItem | undefined> {
-    if (stopping) return undefined;
-    const next = items.next();
-    next.catch(() => {}); // Lost the race with a stop: its outcome no longer matters.
-    const winner = await Promise.race([next, idle.then(() => undefined)]);
-    if (winner === undefined || winner.done || stopping) return undefined;
-    return winner.value;
-  }
 
   async function record(line: string): Promise<boolean> {
     try {
@@ -278,7 +266,7 @@ async function run(plan: RunPlan): Promise<BatchSummary> {
   }
 
   async function worker(): Promise<void> {
-    for (let item = await take(); item !== undefined; item = await take()) await handle(item);
+    for (let item = await feed.take(); item !== undefined; item = await feed.take()) await handle(item);
   }
 
   let compacted = false;

@@ -52,6 +52,11 @@ export async function batchCommand(options: BatchCommandOptions, io: CliIO): Pro
     retry: options.retry,
     ...options.client,
   });
+  if (options.input === '-' && (io.stdin as { isTTY?: boolean }).isTTY) {
+    io.stderr.write(
+      'Reading JSONL lines from the terminal; end with Ctrl-D (or pipe a file: ... | claude-retry batch -).\n',
+    );
+  }
   const progress = new BatchProgress(io.stderr);
   let started = false;
   const onEvent = (event: BatchEvent) => {
