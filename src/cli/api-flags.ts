@@ -1,6 +1,7 @@
 /** Flags shared by every command that calls the API, and how they resolve against the environment. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import type { PacingOptions } from '../pacing/options.js';
 import type { RetryOptions } from '../retry/options.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
@@ -24,25 +25,95 @@ export interface ApiFlags {
   timeout?: number;
   deadline?: number;
   debug?: boolean;
+  /** False with --no-pacing. */
+  pacing?: boolean;
+  rpm?: number;
+  itpm?: number;
+  otpm?: number;
+  concurrency?: number;
 }
 
 export function addApiFlags(command: Command): Command {
+  addPacingFlags(command);
   return command
-    .option('--api-key <key>', 'API key (default: $ANTHROPIC_API_KEY); prefer the variable, flags show up in shell history')
+    .option(
+      '--api-key <key>',
+      'API key (default: $ANTHROPIC_API_KEY); prefer the variable, flags show up in shell history',
+    )
     .option('--base-url <url>', 'API base URL (default: $ANTHROPIC_BASE_URL, else https://api.anthropic.com)')
     .option('-m, --model <model>', `model (default: $ANTHROPIC_MODEL, else ${DEFAULT_MODEL})`)
-    .option('--max-tokens <n>', `max_tokens (default: ${DEFAULT_MAX_TOKENS})`, positiveInteger('--max-tokens'))
-    .option('--max-attempts <n>', 'attempts in all, the first included (default: 5)', positiveInteger('--max-attempts'))
-    .option('--base-delay <seconds>', 'delay before the first retry (default: 1)', secondsToMs('--base-delay'))
-    .option('--max-delay <seconds>', 'longest wait between attempts (default: 60)', secondsToMs('--max-delay'))
+    .option(
+      '--max-tokens <n>',
+      `max_tokens (default: ${DEFAULT_MAX_TOKENS})`,
+      positiveInteger('--max-tokens'),
+    )
+    .option(
+      '--max-attempts <n>',
+      'attempts in all, the first included (default: 5)',
+      positiveInteger('--max-attempts'),
+    )
+    .option(
+      '--base-delay <seconds>',
+      'delay before the first retry (default: 1)',
+      secondsToMs('--base-delay'),
+    )
+    .option(
+      '--max-delay <seconds>',
+      'longest wait between attempts (default: 60)',
+      secondsToMs('--max-delay'),
+    )
     .addOption(
-      new Option('--jitter <strategy>', 'backoff jitter: none, additive, full, equal, decorrelated (default: full)').argParser(
-        jitterName,
-      ),
+      new Option(
+        '--jitter <strategy>',
+        'backoff jitter: none, additive, full, equal, decorrelated (default: full)',
+      ).argParser(jitterName),
     )
     .option('--timeout <seconds>', 'time limit for one attempt (default: 600)', secondsToMs('--timeout'))
-    .option('--deadline <seconds>', 'time limit for the whole call, retries included', secondsToMs('--deadline'))
+    .option(
+      '--deadline <seconds>',
+      'time limit for the whole call, retries included',
+      secondsToMs('--deadline'),
+    )
     .option('--debug', 'print every request, answer and retry event to stderr (the API key is never shown)');
+}
+
+function addPacingFlags(command: Command): void {
+  command
+    .option('--no-pacing', 'send at once and rely on retries alone (pacing is on by default)')
+    .option(
+      '--rpm <n>',
+      'requests per minute you may send (default: learned from the API)',
+      positiveInteger('--rpm'),
+    )
+    .option(
+      '--itpm <n>',
+      'input tokens per minute you may send (default: learned)',
+      positiveInteger('--itpm'),
+    )
+    .option(
+      '--otpm <n>',
+      'output tokens per minute you may send (default: learned)',
+      positiveInteger('--otpm'),
+    );
+  // A command with its own --concurrency (batch: requests in flight) already caps what is in flight.
+  if (!command.options.some((option) => option.long === '--concurrency')) {
+    command.option(
+      '--concurrency <n>',
+      'most requests in flight at once (default: 256)',
+      positiveInteger('--concurrency'),
+    );
+  }
+}
+
+/** The client's `pacing` option from the flags: false for --no-pacing. */
+export function pacingOptionsFrom(flags: ApiFlags): PacingOptions | false {
+  if (flags.pacing === false) return false;
+  return {
+    ...(flags.rpm !== undefined ? { rpm: flags.rpm } : {}),
+    ...(flags.itpm !== undefined ? { itpm: flags.itpm } : {}),
+    ...(flags.otpm !== undefined ? { otpm: flags.otpm } : {}),
+    ...(flags.concurrency !== undefined ? { maxConcurrency: flags.concurrency } : {}),
+  };
 }
 
 export function retryOptionsFrom(flags: ApiFlags): RetryOptions {
@@ -83,4 +154,3 @@ export function resolveBaseUrl(flags: ApiFlags, io: CliIO): string | undefined {
   }
   return url;
 }
-

@@ -33,6 +33,9 @@ export function buildProgram(context: ProgramContext): Command {
         'With no command: send one prompt and print the reply, retrying as needed.',
     )
     .version(VERSION, '-V, --version')
+    // Options after a subcommand's name are the subcommand's: `mock-server --rpm 60` sets the
+    // simulated limit, not the pacing limit the top-level prompt command also calls --rpm.
+    .enablePositionalOptions()
     .showHelpAfterError('(run claude-retry --help for usage)')
     .exitOverride()
     .configureOutput({

@@ -191,7 +191,7 @@ export class HeaderAwarePacer implements Pacer {
       this.enter(
         info,
         'paced',
-        `waiting ${Math.round(denied.waitMs)} ms for the ${describeReason(denied)} instead of drawing a 429`,
+        `held to the ${describeReason(denied)}: requests wait their turn instead of drawing 429s`,
       );
     }
   }
