@@ -7,8 +7,9 @@ import {
   type TempDir,
   tempDir,
 } from '../src/batch/test-support/fixtures.js';
-import { resumeCommandFrom, shellQuote } from '../src/cli/commands/batch.js';
-import { runCli } from '../src/cli/program.js';
+import { pacingOptionsFrom } from '../src/cli/api-flags.js';
+import { flagsTyped, resumeCommandFrom, shellQuote } from '../src/cli/commands/batch.js';
+import { buildProgram, runCli } from '../src/cli/program.js';
 import { type MockServer, startMockServer } from '../src/mock/index.js';
 import { captureIO } from './support/io.js';
 import { finished, spawnCli } from './support/spawn-cli.js';
@@ -84,6 +85,46 @@ describe('claude-retry batch (in process)', () => {
     const io = captureIO({ ANTHROPIC_API_KEY: KEY });
     expect(await runCli(['batch', 'in.jsonl'], io)).toBe(2);
     expect(io.err()).toContain("error: required option '-o, --output <file>' not specified");
+  });
+});
+
+describe('batch flags', () => {
+  async function flagsFor(argv: string[]) {
+    const context = { io: captureIO() };
+    const program = buildProgram(context);
+    await program.parseAsync(argv, { from: 'user' });
+    const batch = program.commands.find((command) => command.name() === 'batch');
+    return flagsTyped(batch as NonNullable<typeof batch>);
+  }
+
+  it('takes API flags typed after `batch`, and those typed before it unless repeated after', async () => {
+    const after = await flagsFor([
+      'batch',
+      'in.jsonl',
+      '-o',
+      'o.jsonl',
+      '--no-pacing',
+      '--rpm',
+      '50',
+      '-c',
+      '3',
+    ]);
+    expect(after).toMatchObject({ output: 'o.jsonl', pacing: false, rpm: 50, concurrency: 3 });
+    const before = await flagsFor([
+      '--base-url',
+      'http://a.test',
+      '--rpm',
+      '10',
+      'batch',
+      'in.jsonl',
+      '-o',
+      'o',
+      '--rpm',
+      '20',
+    ]);
+    expect(before).toMatchObject({ baseUrl: 'http://a.test', rpm: 20, pacing: true, concurrency: 8 });
+    expect(pacingOptionsFrom(after)).toBe(false);
+    expect(pacingOptionsFrom(before)).toEqual({ rpm: 20, maxConcurrency: 8 });
   });
 });
 

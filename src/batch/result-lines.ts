@@ -75,10 +75,11 @@ export function describeFailure(error: unknown, secrets: readonly string[]): Des
   const refusedLocally = last instanceof AnthropicError && !(last instanceof APIError);
   const type =
     bodyType ?? TYPE_OF_KIND[verdict.kind] ?? (refusedLocally ? 'invalid_request_error' : 'api_error');
-  let message: string;
-  if (isRetryError(error)) message = error.message;
-  else if (typeof record.apiMessage === 'string' && record.apiMessage !== '') message = record.apiMessage;
-  else message = error instanceof Error ? error.message : String(error);
+  const apiMessage =
+    typeof record.apiMessage === 'string' && record.apiMessage !== '' ? record.apiMessage : undefined;
+  const lastMessage = apiMessage ?? (last instanceof Error ? last.message : String(last));
+  // A RetryError says why we gave up; the server's own words about the last failure follow it.
+  const message = isRetryError(error) ? `${error.message} The API said: ${lastMessage}` : lastMessage;
   return {
     type,
     message: redact(message, secrets),

@@ -13,6 +13,7 @@ import {
   type ApiFlags,
   addApiFlags,
   DEFAULT_MAX_TOKENS,
+  pacingOptionsFrom,
   resolveApiKey,
   resolveBaseUrl,
   resolveModel,
@@ -151,6 +152,23 @@ interface BatchFlags extends ApiFlags {
   strict?: boolean;
 }
 
+/**
+ * The batch command's flags. The program (the prompt command) has the same API flags, so one typed
+ * before `batch` lands there: it counts, unless the same flag was typed after `batch` too.
+ * (Not `optsWithGlobals()`: the program's defaults, such as pacing on, would override what was typed.)
+ */
+export function flagsTyped(command: Command): BatchFlags {
+  const flags: Record<string, unknown> = { ...command.opts() };
+  const program = command.parent;
+  if (program) {
+    for (const [key, value] of Object.entries(program.opts())) {
+      const typedAbove = program.getOptionValueSource(key) === 'cli';
+      if (typedAbove && command.getOptionValueSource(key) !== 'cli') flags[key] = value;
+    }
+  }
+  return flags as unknown as BatchFlags;
+}
+
 export function registerBatch(program: Command, context: ProgramContext): void {
   addApiFlags(
     program
@@ -173,9 +191,7 @@ export function registerBatch(program: Command, context: ProgramContext): void {
       .option('--retry-errored', 'send again the lines whose recorded result is errored')
       .option('--strict', 'check every line first; send nothing if any line is bad'),
   ).action((input: string, _local: BatchFlags, command: Command) => {
-    // The program itself (the prompt command) defines the same API flags and, as commander parses
-    // options before and after a subcommand, takes them: read them from both levels.
-    const flags = command.optsWithGlobals<BatchFlags>();
+    const flags = flagsTyped(command);
     // commander keeps the arguments as typed on the program (undocumented, hence the fallback).
     const raw = (command.parent as unknown as { rawArgs?: unknown } | null)?.rawArgs;
     const argv =
@@ -197,6 +213,7 @@ export function registerBatch(program: Command, context: ProgramContext): void {
           retry: retryOptionsFrom(flags),
           debug: Boolean(flags.debug),
           resumeCommand: resumeCommandFrom(argv),
+          client: { pacing: pacingOptionsFrom(flags) },
         },
         io,
       );
