@@ -27,8 +27,8 @@ export interface BucketState {
   capHigh: number;
 }
 
-/** Floating-point dust from fractional refills must never round a request into a 429. */
-const SAFETY = 1e-6;
+/** Floating-point dust from fractional refills must not make a request that fits wait a millisecond. */
+const TOLERANCE = 1e-9;
 
 /** The uncapped level now: `level` plus the refill since `updatedAt`. */
 export function rawLevel(bucket: BucketState, now: number): number {
@@ -42,7 +42,7 @@ export function surelyHeld(bucket: BucketState, pending: number, now: number): n
 }
 
 function msFor(bucket: BucketState, missing: number): number {
-  return missing <= 0 ? 0 : Math.ceil((missing * 60_000) / bucket.limit);
+  return missing <= TOLERANCE ? 0 : Math.ceil((missing * 60_000) / bucket.limit);
 }
 
 /**
@@ -54,8 +54,8 @@ function msFor(bucket: BucketState, missing: number): number {
  */
 export function waitMs(bucket: BucketState, cost: number, pending: number, now: number): number | undefined {
   const level = rawLevel(bucket, now);
-  if (cost + pending <= bucket.capLow) return msFor(bucket, cost + pending + SAFETY - level);
-  if (pending <= 0) return msFor(bucket, Math.min(cost, bucket.capHigh) + SAFETY - level);
+  if (cost + pending <= bucket.capLow) return msFor(bucket, cost + pending - level);
+  if (pending <= 0) return msFor(bucket, Math.min(cost, bucket.capHigh) - level);
   return undefined;
 }
 
@@ -80,7 +80,7 @@ export function statedBucket(perMinute: number, now: number): BucketState {
 /** Milliseconds until a stated bucket holds `cost` (a cost above its capacity needs it full). */
 export function statedWaitMs(bucket: BucketState, cost: number, now: number): number {
   const held = Math.min(bucket.capLow, rawLevel(bucket, now));
-  return msFor(bucket, Math.min(cost, bucket.capLow) + SAFETY - held);
+  return msFor(bucket, Math.min(cost, bucket.capLow) - held);
 }
 
 /** Charges a stated bucket when the request is sent. */

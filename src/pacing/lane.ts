@@ -160,7 +160,10 @@ export class Lane {
           head.waited = true;
           this.host.onWait(this, result);
           const untilDeadline = this.rejectLate(result);
-          await this.idle(Math.min(result.waitMs, untilDeadline));
+          // A shared store's state also changes in other processes: look again at least every pollMs.
+          await this.idle(
+            Math.min(result.waitMs, untilDeadline, this.host.store.pollMs ?? Number.POSITIVE_INFINITY),
+          );
           continue;
         }
         if (head.done) {

@@ -62,7 +62,9 @@ export function applyReading(
 
   const lo =
     reading.remaining > 0 ? low - unaccounted.possiblyAfter + ctx.laterRefund : Number.NEGATIVE_INFINITY;
-  let hi = high + rate * Math.max(0, now - sentAt) - unaccounted.after + ctx.laterRefund;
+  // Above the band we come down to what the server said (not to the top of its rounding: the
+  // figure was wrong already, so no benefit of the doubt), plus the refill since we sent.
+  let hi = reading.remaining + rate * Math.max(0, now - sentAt) - unaccounted.after + ctx.laterRefund;
   if (ctx.refusal && ctx.refusal.retryAfterMs >= 1000) {
     // retry-after is rounded up to whole seconds: the request still lacked rate * (retry-after - 1 s).
     const lacked = rate * (ctx.refusal.retryAfterMs - 1000);

@@ -72,6 +72,11 @@ export interface SettleResult {
 
 export interface PacingStore {
   /**
+   * For a store shared with other processes: they free room without any local event, so a waiting
+   * request asks again at least this often (ms). Undefined: only local events change the state.
+   */
+  readonly pollMs?: number | undefined;
+  /**
    * Takes `cost` from the model's buckets and lets the request through, or takes nothing and says
    * how long to wait. Also the overload gate: while overloaded only a probe is let through.
    */
