@@ -45,12 +45,20 @@ export async function startRedisServer(port: number): Promise<void> {
     },
   );
   await new Promise((resolve) => child.on('close', resolve));
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 50 });
-  try {
-    await probe.connect();
-    await probe.ping();
-  } finally {
-    probe.disconnect();
+  // Daemonized, it may take a moment to listen: ask until it answers (bounded).
+  for (let attempt = 0; ; attempt++) {
+    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      await probe.ping();
+      return;
+    } catch (error) {
+      if (attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      probe.disconnect();
+    }
   }
 }
 
