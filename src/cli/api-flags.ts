@@ -1,7 +1,7 @@
 /** Flags shared by every command that calls the API, and how they resolve against the environment. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { PacingOptions } from '../pacing/options.js';
+import type { ClientPacingOptions } from '../pacing/shared-store.js';
 import type { RetryOptions } from '../retry/options.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
@@ -31,6 +31,8 @@ export interface ApiFlags {
   itpm?: number;
   otpm?: number;
   concurrency?: number;
+  /** --redis: share pacing with every process using the same API key. */
+  redis?: string;
 }
 
 export function addApiFlags(command: Command): Command {
@@ -94,6 +96,10 @@ function addPacingFlags(command: Command): void {
       '--otpm <n>',
       'output tokens per minute you may send (default: learned)',
       positiveInteger('--otpm'),
+    )
+    .option(
+      '--redis <url>',
+      'share pacing with every process and machine using this API key, through Redis (e.g. redis://127.0.0.1:6379)',
     );
   // A command with its own --concurrency (batch: requests in flight) already caps what is in flight.
   if (!command.options.some((option) => option.long === '--concurrency')) {
@@ -106,9 +112,18 @@ function addPacingFlags(command: Command): void {
 }
 
 /** The client's `pacing` option from the flags: false for --no-pacing. */
-export function pacingOptionsFrom(flags: ApiFlags): PacingOptions | false {
-  if (flags.pacing === false) return false;
+export function pacingOptionsFrom(flags: ApiFlags): ClientPacingOptions | false {
+  if (flags.pacing === false) {
+    if (flags.redis !== undefined) {
+      throw new UsageError('--redis shares the pacing, which --no-pacing turns off: drop one of the two.');
+    }
+    return false;
+  }
+  if (flags.redis !== undefined && !/^rediss?:\/\/./.test(flags.redis)) {
+    throw new UsageError(`--redis expects a Redis URL such as redis://127.0.0.1:6379, got "${flags.redis}".`);
+  }
   return {
+    ...(flags.redis !== undefined ? { store: flags.redis } : {}),
     ...(flags.rpm !== undefined ? { rpm: flags.rpm } : {}),
     ...(flags.itpm !== undefined ? { itpm: flags.itpm } : {}),
     ...(flags.otpm !== undefined ? { otpm: flags.otpm } : {}),

@@ -6,8 +6,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { ConfigurationError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import type { PacingOptions } from '../pacing/options.js';
 import { createPacer } from '../pacing/pacer.js';
+import { type ClientPacingOptions, type OwnedStore, resolvePacingStore } from '../pacing/shared-store.js';
 import { classifyError } from '../retry/classify.js';
 import type { RetryOptions } from '../retry/options.js';
 import { retry } from '../retry/retry.js';
@@ -34,9 +34,13 @@ export interface ClientOptions {
   /**
    * Pacing (on by default): send only what the server's rate limits accept, hold everyone while it
    * is overloaded, cap retries with a budget. Options tune it; `false` turns it off.
+   * `store: 'redis://host:6379'` shares the limiter with every process and machine using the same
+   * API key (call `close()` when done).
    * @default {} (pacing on, limits learned from the server's headers)
    */
-  readonly pacing?: PacingOptions | false;
+  readonly pacing?: ClientPacingOptions | false;
+  /** Another name for `pacing` (give one or the other). */
+  readonly rateLimit?: ClientPacingOptions | false;
   /** A pacer of your own instead of the default one (ignored when `pacing` is false). */
   readonly pacer?: Pacer;
   /** Receives every event; `client.on()` subscribes to one type. */
@@ -63,6 +67,13 @@ export interface ClaudeRetryClient {
     stream(params: StreamParams, options?: StreamRequestOptions): RetryingMessageStream;
   };
   on<K extends ClientEventType>(type: K, listener: Listener<K>): () => void;
+  /**
+   * Resolves once pacing can start: with a Redis store, once Redis answers; rejects with a
+   * RedisUnavailableError when it cannot be reached. Calls wait for it anyway; this checks up front.
+   */
+  ready(): Promise<void>;
+  /** Closes what the client opened (the Redis connection of a `pacing.store` URL), so the process can exit. */
+  close(): Promise<void>;
   /** A new client with these options merged over this one's (events and pacing are shared). */
   withOptions(options: Partial<ClientOptions>): ClaudeRetryClient;
 }
@@ -87,26 +98,57 @@ function buildAnthropic(options: ClientOptions): Anthropic {
 
 export function createClient(options: ClientOptions = {}): ClaudeRetryClient {
   const events = new EventHub(options.onEvent);
-  return buildClient(options, events, resolvePacer(options, events));
+  const { pacer, owned } = resolvePacer(options, events);
+  return buildClient(options, events, pacer, owned);
+}
+
+/** `pacing`, or its other name `rateLimit`. */
+function pacingOf(options: ClientOptions): ClientPacingOptions | false | undefined {
+  if (options.pacing !== undefined && options.rateLimit !== undefined) {
+    throw new ConfigurationError(
+      'Pass either `pacing` or its other name `rateLimit` to createClient(), not both.',
+    );
+  }
+  return options.pacing ?? options.rateLimit;
 }
 
 /** The pacer a client uses: none, the caller's own, or the default one reporting through `events`. */
-function resolvePacer(options: ClientOptions, events: EventHub): Pacer | undefined {
-  if (options.pacing === false) return undefined;
-  if (options.pacer) return options.pacer;
-  const pacing = options.pacing ?? {};
+function resolvePacer(
+  options: ClientOptions,
+  events: EventHub,
+): { pacer: Pacer | undefined; owned: OwnedStore | undefined } {
+  const chosen = pacingOf(options);
+  if (chosen === false) return { pacer: undefined, owned: undefined };
+  if (options.pacer) return { pacer: options.pacer, owned: undefined };
+  const pacing = chosen ?? {};
   const clock = options.clock ?? options.retry?.clock;
-  return createPacer({
+  const { store, owned } = resolvePacingStore(pacing.store, {
+    apiKey: options.apiKey ?? options.client?.apiKey ?? process.env.ANTHROPIC_API_KEY,
+    clock,
+    onStatusChange: (change) => {
+      // Pacing alone must not go unnoticed: without a listener it becomes a process warning.
+      if (!events.listens('store')) process.emitWarning(change.detail, 'ClaudeRetryWarning');
+      events.emit('store', change);
+    },
+  });
+  const pacer = createPacer({
     ...(clock ? { clock } : {}),
     ...pacing,
+    store,
     onStateChange: (change) => {
       pacing.onStateChange?.(change);
       events.emit('pacing', change);
     },
   });
+  return { pacer, owned };
 }
 
-function buildClient(options: ClientOptions, events: EventHub, pacer: Pacer | undefined): ClaudeRetryClient {
+function buildClient(
+  options: ClientOptions,
+  events: EventHub,
+  pacer: Pacer | undefined,
+  owned: OwnedStore | undefined,
+): ClaudeRetryClient {
   const anthropic = buildAnthropic(options);
   const clock = options.clock ?? options.retry?.clock ?? systemClock;
 
@@ -188,10 +230,25 @@ function buildClient(options: ClientOptions, events: EventHub, pacer: Pacer | un
         ),
     },
     on: (type, listener) => events.on(type, listener),
+    ready: async () => {
+      await owned?.ready();
+    },
+    close: async () => {
+      await owned?.close();
+    },
     withOptions: (more) => {
-      const merged = { ...options, ...more, client: more.client ?? derive(anthropic, more) };
-      const changed = more.pacer !== undefined || more.pacing !== undefined;
-      return buildClient(merged, events, changed ? resolvePacer(merged, events) : pacer);
+      const newPacing = more.pacing ?? more.rateLimit;
+      const merged: ClientOptions = {
+        ...options,
+        ...more,
+        // New pacing options replace the old ones, under either name.
+        ...(newPacing !== undefined ? { pacing: newPacing, rateLimit: undefined } : {}),
+        client: more.client ?? derive(anthropic, more),
+      };
+      if (more.pacer === undefined && newPacing === undefined)
+        return buildClient(merged, events, pacer, owned);
+      const next = resolvePacer(merged, events);
+      return buildClient(merged, events, next.pacer, next.owned);
     },
   };
 }

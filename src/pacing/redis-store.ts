@@ -90,6 +90,8 @@ export class RedisPacingStore implements PacingStore {
   private retryAt = 0;
   /** Tickets a local store let through are settled there, whatever the mode is by then. */
   private readonly localTickets = new WeakMap<Ticket, MemoryPacingStore>();
+  /** Steps talking to Redis now (close waits for them). */
+  private readonly steps = new Set<Promise<unknown>>();
 
   constructor(options: RedisPacingStoreOptions) {
     if (typeof options.apiKey !== 'string' || options.apiKey === '') {
@@ -119,12 +121,16 @@ export class RedisPacingStore implements PacingStore {
     await this.connection();
   }
 
-  /** Closes the connection the store opened (not an ioredis client that was passed in). */
+  /**
+   * Closes the connection the store opened (not an ioredis client that was passed in), once the
+   * steps under way are written: the last answers' settles still reach the shared state.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.allSettled([...this.steps]);
     const redis = this.redis;
-    if (!this.owned || !redis) return;
+    if (!this.owned || !redis || redis.status === 'end') return;
     if (redis.status === 'ready') {
       try {
         await redis.quit();
@@ -136,7 +142,23 @@ export class RedisPacingStore implements PacingStore {
     redis.disconnect();
   }
 
-  async take(model: string, cost: RequestCost, policy: StorePolicy): Promise<TakeResult> {
+  take(model: string, cost: RequestCost, policy: StorePolicy): Promise<TakeResult> {
+    return this.track(this.takeNow(model, cost, policy));
+  }
+
+  settle(model: string, report: SettleReport, policy: StorePolicy): Promise<SettleResult> {
+    return this.track(this.settleNow(model, report, policy));
+  }
+
+  /** Keeps `operation` in `steps` until it ends, so close() can wait for it. */
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.steps.add(operation);
+    const forget = () => this.steps.delete(operation);
+    operation.then(forget, forget);
+    return operation;
+  }
+
+  private async takeNow(model: string, cost: RequestCost, policy: StorePolicy): Promise<TakeResult> {
     if (this.closed) throw new ConfigurationError('This Redis pacing store was closed; create a new client.');
     const redis = await this.sharedConnection();
     if (redis) {
@@ -155,7 +177,7 @@ export class RedisPacingStore implements PacingStore {
     return result;
   }
 
-  async settle(model: string, report: SettleReport, policy: StorePolicy): Promise<SettleResult> {
+  private async settleNow(model: string, report: SettleReport, policy: StorePolicy): Promise<SettleResult> {
     const issuer = this.localTickets.get(report.ticket);
     if (issuer) return issuer.settle(model, report, policy);
     const redis = this.closed ? undefined : await this.sharedConnection();
@@ -259,6 +281,7 @@ export class RedisPacingStore implements PacingStore {
   }
 
   private lose(error: unknown): void {
+    if (this.closed) return; // closing cut a step short: nothing to report
     this.retryAt = this.clock.now() + RETRY_AFTER_FAILURE_MS;
     if (this.fallback) return;
     this.localStore();

@@ -7,7 +7,7 @@ import { BatchProgress } from '../../batch/progress.js';
 import { BATCH_DEFAULTS, runBatch } from '../../batch/runner.js';
 import { describeSummary } from '../../batch/summary.js';
 import type { BatchEvent } from '../../batch/types.js';
-import { type ClientOptions, createClient } from '../../client/create-client.js';
+import { type ClaudeRetryClient, type ClientOptions, createClient } from '../../client/create-client.js';
 import type { RetryOptions } from '../../retry/options.js';
 import {
   type ApiFlags,
@@ -23,6 +23,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../parse.js';
 import type { ProgramContext } from '../program.js';
+import { connectSharedPacing } from '../shared-pacing.js';
 
 export interface BatchCommandOptions {
   input: string;
@@ -53,6 +54,19 @@ export async function batchCommand(options: BatchCommandOptions, io: CliIO): Pro
     retry: options.retry,
     ...options.client,
   });
+  try {
+    return await runWithClient(client, options, io);
+  } finally {
+    // The Redis connection of --redis must not keep the process alive.
+    await client.close();
+  }
+}
+
+async function runWithClient(
+  client: ClaudeRetryClient,
+  options: BatchCommandOptions,
+  io: CliIO,
+): Promise<ExitCodeValue> {
   if (options.input === '-' && (io.stdin as { isTTY?: boolean }).isTTY) {
     io.stderr.write(
       'Reading JSONL lines from the terminal; end with Ctrl-D (or pipe a file: ... | claude-retry batch -).\n',
@@ -67,6 +81,7 @@ export async function batchCommand(options: BatchCommandOptions, io: CliIO): Pro
       progress.log(`[debug] ${JSON.stringify(event.event, debugReplacer)}`);
     progress.handle(event);
   };
+  await connectSharedPacing(client, (line) => progress.log(line));
   let summary: Awaited<ReturnType<typeof runBatch>>;
   try {
     summary = await runBatch({

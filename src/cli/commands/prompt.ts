@@ -3,12 +3,14 @@ import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import { type Command, Option } from 'commander';
 import { createClient } from '../../client/create-client.js';
 import { INTERRUPT_POLICIES, type InterruptPolicy } from '../../client/stream/types.js';
+import type { ClientPacingOptions } from '../../pacing/shared-store.js';
 import type { RetryOptions } from '../../retry/options.js';
 import {
   type ApiFlags,
   addApiFlags,
   DEFAULT_MAX_TOKENS,
   DEFAULT_PROMPT,
+  pacingOptionsFrom,
   resolveApiKey,
   resolveBaseUrl,
   resolveModel,
@@ -20,6 +22,7 @@ import { secondsToMs } from '../parse.js';
 import type { ProgramContext } from '../program.js';
 import { UsageError } from '../report-error.js';
 import { retryLine } from '../retry-lines.js';
+import { connectSharedPacing } from '../shared-pacing.js';
 import { streamPrompt } from './prompt-stream.js';
 
 export interface PromptCommandOptions {
@@ -37,6 +40,8 @@ export interface PromptCommandOptions {
   stream?: boolean | undefined;
   onInterrupt?: InterruptPolicy | undefined;
   idleTimeout?: number | undefined;
+  /** Pacing options from the flags (--rpm, --redis...); false for --no-pacing. */
+  pacing?: ClientPacingOptions | false | undefined;
 }
 
 export function replyText(message: Message): string {
@@ -52,6 +57,7 @@ export async function promptCommand(options: PromptCommandOptions, io: CliIO): P
     baseURL: options.baseURL,
     timeout: options.timeout,
     retry: options.retry,
+    ...(options.pacing !== undefined ? { pacing: options.pacing } : {}),
     onEvent: (event) => {
       // A stream prints its own retry lines, which know what was already printed.
       if (event.type === 'retry') {
@@ -59,6 +65,20 @@ export async function promptCommand(options: PromptCommandOptions, io: CliIO): P
       } else if (options.debug) io.stderr.write(`[debug] ${JSON.stringify(event, debugReplacer)}\n`);
     },
   });
+  try {
+    await connectSharedPacing(client, (line) => io.stderr.write(`${line}\n`));
+    return await sendPrompt(client, options, io);
+  } finally {
+    // The Redis connection of --redis must not keep the process alive.
+    await client.close();
+  }
+}
+
+async function sendPrompt(
+  client: ReturnType<typeof createClient>,
+  options: PromptCommandOptions,
+  io: CliIO,
+): Promise<ExitCodeValue> {
   const params = {
     model: options.model,
     max_tokens: options.maxTokens,
@@ -119,6 +139,7 @@ export function registerPrompt(program: Command, context: ProgramContext): void 
             stream: Boolean(flags.stream),
             onInterrupt: flags.onInterrupt,
             idleTimeout: flags.idleTimeout,
+            pacing: pacingOptionsFrom(flags),
           },
           io,
         );

@@ -72,6 +72,8 @@ export async function openRedis(url: string, mayReconnect: () => boolean): Promi
     maxRetriesPerRequest: 0,
     connectTimeout: CONNECT_TIMEOUT_MS,
     commandTimeout: COMMAND_TIMEOUT_MS,
+    // On close, a socket that does not end cleanly is destroyed after this long (ioredis: 2 s).
+    disconnectTimeout: 200,
     retryStrategy: (times) => (mayReconnect() ? Math.min(50 * 2 ** times, MAX_RECONNECT_DELAY_MS) : null),
   };
   return new Redis(url, options);
