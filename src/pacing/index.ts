@@ -16,6 +16,9 @@ export {
 } from './options.js';
 export { DEFAULT_OVERLOAD_POLICY, type OutcomeKind, type OverloadPolicy } from './overload.js';
 export { createPacer, HeaderAwarePacer } from './pacer.js';
+export { isRedisUnavailableError, RedisUnavailableError } from './redis/connection.js';
+export { RedisPacingStore, type RedisPacingStoreOptions, type SharedStoreChange } from './redis-store.js';
+export type { ClientPacingOptions, PacingStoreSpec } from './shared-store.js';
 export type {
   PacingStore,
   SettleReport,
