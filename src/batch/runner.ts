@@ -31,7 +31,7 @@ function checkConcurrency(value: number | undefined): number {
   return concurrency;
 }
 
-function formatOf(options: BatchOptions): InputFormat {
+export function formatOf(options: Pick<BatchOptions, 'format' | 'input'>): InputFormat {
   const format = options.format ?? 'auto';
   if (format === 'auto') return options.input.toLowerCase().endsWith('.txt') ? 'prompts' : 'jsonl';
   if (format !== 'jsonl' && format !== 'prompts') {

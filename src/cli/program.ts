@@ -7,6 +7,7 @@ import { registerBatch } from './commands/batch.js';
 import { registerDemo } from './commands/demo.js';
 import { registerMockServer } from './commands/mock-server.js';
 import { registerPrompt } from './commands/prompt.js';
+import { registerWorker } from './commands/worker.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { type CliIO, redactingOutput } from './io.js';
 import { reportError } from './report-error.js';
@@ -24,7 +25,13 @@ export interface ProgramContext {
 export type CommandRegistrar = (program: Command, context: ProgramContext) => void;
 
 /** Every subcommand, one module each; the default (prompt) command comes first. */
-const commands: CommandRegistrar[] = [registerPrompt, registerDemo, registerMockServer, registerBatch];
+const commands: CommandRegistrar[] = [
+  registerPrompt,
+  registerDemo,
+  registerMockServer,
+  registerBatch,
+  registerWorker,
+];
 
 export function buildProgram(context: ProgramContext): Command {
   const program = new Command('claude-retry')

@@ -8,6 +8,8 @@ import { BATCH_DEFAULTS, runBatch } from '../../batch/runner.js';
 import { describeSummary } from '../../batch/summary.js';
 import type { BatchEvent } from '../../batch/types.js';
 import { type ClaudeRetryClient, type ClientOptions, createClient } from '../../client/create-client.js';
+import { queuedBatchCommand, queuedBatchOptionsFrom } from '../../distributed/batch-command.js';
+import { redactUrlArgs } from '../../distributed/redis.js';
 import type { RetryOptions } from '../../retry/options.js';
 import {
   type ApiFlags,
@@ -165,6 +167,10 @@ interface BatchFlags extends ApiFlags {
   prompts?: boolean;
   retryErrored?: boolean;
   strict?: boolean;
+  queue?: string;
+  queueName?: string;
+  localWorkers?: number;
+  enqueueAhead?: number;
 }
 
 /**
@@ -204,13 +210,37 @@ export function registerBatch(program: Command, context: ProgramContext): void {
       )
       .option('--prompts', 'read the input as one prompt per line (the default for .txt files)')
       .option('--retry-errored', 'send again the lines whose recorded result is errored')
-      .option('--strict', 'check every line first; send nothing if any line is bad'),
+      .option('--strict', 'check every line first; send nothing if any line is bad')
+      .option('--queue <url>', 'send the lines through a Redis job queue, to `claude-retry worker` processes')
+      .option(
+        '--queue-name <name>',
+        "with --queue: the BullMQ queue, the same as the workers' (default: claude-retry)",
+      )
+      .option(
+        '--local-workers <n>',
+        'with --queue: also send this many at once from here',
+        positiveInteger('--local-workers'),
+      )
+      .option(
+        '--enqueue-ahead <n>',
+        'with --queue: most lines in the queue at once (default: 1000)',
+        positiveInteger('--enqueue-ahead'),
+      ),
   ).action((input: string, _local: BatchFlags, command: Command) => {
     const flags = flagsTyped(command);
     // commander keeps the arguments as typed on the program (undocumented, hence the fallback).
     const raw = (command.parent as unknown as { rawArgs?: unknown } | null)?.rawArgs;
     const argv =
       Array.isArray(raw) && raw.length > 0 ? (raw as string[]) : ['batch', input, '-o', flags.output];
+    if (flags.queue !== undefined) {
+      const resumeCommand = resumeCommandFrom(redactUrlArgs(argv));
+      context.run = (io) =>
+        queuedBatchCommand(
+          queuedBatchOptionsFrom(input, { ...flags, queue: flags.queue as string }, resumeCommand, io),
+          io,
+        );
+      return;
+    }
     context.run = (io) =>
       batchCommand(
         {

@@ -1,0 +1,372 @@
+/**
+ * One coordinated run: read the input, queue the lines not yet in the results file (a bounded
+ * window ahead of the results), write each result that comes back with the single-process batch's
+ * journal, exactly once per custom_id, and remove its job. Stops like the single-process batch:
+ * the first Ctrl-C takes the unstarted jobs back out of the queue and waits for those in flight;
+ * the second leaves everything in the queue, for the workers to finish and the next run to collect.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type JobsOptions, Queue, QueueEvents } from 'bullmq';
+import type { InputFormat, InputItem } from '../batch/input.js';
+import { readInput } from '../batch/input.js';
+import { ResultsJournal } from '../batch/journal.js';
+import { erroredLine } from '../batch/result-lines.js';
+import { compactResults, scanResults } from '../batch/results-file.js';
+import { BATCH_DEFAULTS } from '../batch/runner.js';
+import { duplicateMessage, type InputSource } from '../batch/source.js';
+import { countItemsOf, Tally } from '../batch/tally.js';
+import type { ClaudeRetryClient } from '../client/create-client.js';
+import { ClaudeRetryError } from '../errors.js';
+import { systemClock } from '../internal/clock.js';
+import { type JobOutcome, ResultCollector } from './collector.js';
+import {
+  type BatchJobData,
+  type BatchJobResult,
+  batchKeyFor,
+  JOB_NAME,
+  jobIdFor,
+  readJobResult,
+} from './jobs.js';
+import { type PendingJob, PendingJobs } from './pending.js';
+import { bullConnection } from './redis.js';
+import type { DistributedBatchEvent, DistributedBatchOptions, DistributedBatchSummary } from './types.js';
+import { withdrawUnstarted } from './withdraw.js';
+import { type BatchWorker, startBatchWorker } from './worker.js';
+
+export interface QueuedRunPlan {
+  readonly options: DistributedBatchOptions;
+  readonly url: string;
+  readonly queueName: string;
+  readonly source: InputSource;
+  readonly format: InputFormat;
+  readonly output: string;
+  readonly total: number | undefined;
+  readonly client: ClaudeRetryClient | undefined;
+  readonly localWorkers: number;
+  readonly enqueueAhead: number;
+  readonly sweepIntervalMs: number;
+}
+
+/** A safety net for a batch nobody resumes: its finished jobs leave Redis after a week. */
+const KEEP_FINISHED = { age: 7 * 24 * 3600 };
+/** `queue.add` calls in flight at once (they pipeline over one connection). */
+const ADDS_IN_FLIGHT = 64;
+
+function jobOptions(jobId: string): JobsOptions {
+  // One attempt: the client already retried API errors; stalls (a dead worker) are not attempts.
+  return { jobId, attempts: 1, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED };
+}
+
+export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSummary> {
+  const { options } = plan;
+  const emit = (event: DistributedBatchEvent) => options.onEvent?.(event);
+  const clock = options.clock ?? plan.client?.options.clock ?? systemClock;
+  const started = clock.now();
+  const { index, repaired } = await scanResults(plan.output);
+  const journal = await ResultsJournal.open(plan.output, {
+    syncIntervalMs: options.syncIntervalMs ?? BATCH_DEFAULTS.syncIntervalMs,
+  });
+  const tally = new Tally(repaired);
+  const counts = { withdrawn: 0, workerFailures: 0, requeued: 0 };
+  const batch = batchKeyFor(plan.output);
+  const connection = bullConnection(plan.url);
+  const queue = new Queue<BatchJobData, BatchJobResult>(plan.queueName, { connection });
+  const events = new QueueEvents(plan.queueName, { connection });
+  // While Redis is away BullMQ reports every failed reconnection; RedisHealth says it once.
+  queue.on('error', () => {});
+  events.on('error', () => {});
+  const pending = new PendingJobs();
+  let stopping: 'stop' | 'abort' | 'failure' | undefined;
+  let failure: unknown;
+  let withdrawing: Promise<void> | undefined;
+  let localWorker: BatchWorker | undefined;
+  const stream = plan.source.open();
+
+  const stop = (how: 'stop' | 'abort' | 'failure') => {
+    if (stopping === undefined || (how !== 'stop' && stopping === 'stop')) {
+      stopping = how;
+      emit({ type: 'stopping', how });
+    }
+    if (how === 'stop') {
+      withdrawing ??= withdrawUnstarted(queue, pending).then((n) => {
+        counts.withdrawn += n;
+      }, fail);
+      void localWorker?.close();
+    } else void localWorker?.abort();
+    (stream as { destroy?: () => void }).destroy?.();
+    pending.wake();
+  };
+  function fail(error: unknown): void {
+    failure ??= error;
+    stop('failure');
+  }
+  const onStop = () => stop('stop');
+  const onAbort = () => stop('abort');
+
+  async function record(line: string): Promise<boolean> {
+    try {
+      await journal.append(line);
+      return true;
+    } catch (error) {
+      const why = (error as Error).message;
+      fail(
+        new ClaudeRetryError(
+          `Could not write to ${plan.output}: ${why}. The results written so far are safe; fix this and run the same command again to resume.`,
+          { cause: error },
+        ),
+      );
+      return false;
+    }
+  }
+
+  async function recordErrored(
+    customId: string,
+    line: number,
+    type: string,
+    message: string,
+  ): Promise<boolean> {
+    if (!(await record(erroredLine(customId, { type, message }, { attempts: 0, line, retryable: true })))) {
+      return false;
+    }
+    index.record(customId, 'errored');
+    tally.errored++;
+    emit({ type: 'result', outcome: 'errored', customId, line, usage: undefined });
+    return true;
+  }
+
+  async function deliver(job: PendingJob, outcome: JobOutcome): Promise<void> {
+    const result =
+      outcome.kind === 'completed'
+        ? readJobResult(outcome.value, job.customId)
+        : `the job failed in the worker: ${outcome.reason}`;
+    if (typeof result === 'string') {
+      counts.workerFailures++;
+      if (
+        !(await recordErrored(
+          job.customId,
+          job.line,
+          'worker_error',
+          `${result}. Send it again with --retry-errored.`,
+        ))
+      )
+        return;
+    } else {
+      if (!(await record(result.resultLine))) return;
+      index.record(job.customId, result.outcome);
+      tally.retries += result.retries;
+      tally.rateLimited += result.rateLimited;
+      if (result.outcome === 'succeeded') {
+        tally.succeeded++;
+        tally.inputTokens += result.inputTokens;
+        tally.outputTokens += result.outputTokens;
+      } else tally.errored++;
+      emit({
+        type: 'result',
+        outcome: result.outcome,
+        customId: job.customId,
+        line: job.line,
+        usage: undefined,
+      });
+    }
+    // Written: the job may go. If it cannot (a worker holds it again), it leaves Redis by age.
+    await queue.remove(job.jobId).catch(() => 0);
+  }
+
+  const collector = new ResultCollector({
+    queue,
+    events,
+    pending,
+    sweepIntervalMs: plan.sweepIntervalMs,
+    now: Date.now,
+    deliver,
+    requeue: async (job) => {
+      await queue.add(JOB_NAME, jobData(job), jobOptions(job.jobId));
+    },
+    onRequeued: (count) => {
+      counts.requeued += count;
+      emit({ type: 'requeued', count });
+    },
+    onError: fail,
+  });
+  const jobData = (job: PendingJob): BatchJobData => ({
+    v: 1,
+    batch,
+    customId: job.customId,
+    line: job.line,
+    params: job.params,
+  });
+
+  const adds = new Set<Promise<void>>();
+  async function enqueue(item: Extract<InputItem, { kind: 'request' }>, replacing: boolean): Promise<void> {
+    await pending.waitForRoom(plan.enqueueAhead, () => stopping !== undefined);
+    while (adds.size >= ADDS_IN_FLIGHT) await Promise.race(adds);
+    if (stopping !== undefined) return;
+    const jobId = jobIdFor(batch, item.customId, item.params);
+    const job: PendingJob = {
+      jobId,
+      customId: item.customId,
+      line: item.line,
+      params: item.params,
+      added: Promise.resolve(),
+      seenAt: Date.now(),
+    };
+    pending.add(job);
+    job.added = (async () => {
+      // An errored result sent again: drop a finished job left with this id by an earlier run.
+      if (replacing) await queue.remove(jobId).catch(() => 0);
+      await queue.add(JOB_NAME, jobData(job), jobOptions(jobId));
+    })();
+    const add = job.added.catch((error: unknown) =>
+      fail(
+        new ClaudeRetryError(`Could not add a job to the queue: ${(error as Error).message}`, {
+          cause: error,
+        }),
+      ),
+    );
+    adds.add(add);
+    void add.finally(() => adds.delete(add));
+  }
+
+  const firstLineOf = new Map<string, number>();
+  async function handle(item: InputItem): Promise<void> {
+    const first = firstLineOf.get(item.customId);
+    if (first !== undefined) {
+      tally.duplicates++;
+      const message = duplicateMessage(item.customId, first);
+      emit({ type: 'problem', customId: item.customId, line: item.line, message, duplicate: true });
+      return;
+    }
+    firstLineOf.set(item.customId, item.line);
+    const recorded = index.statusOf(item.customId);
+    if (recorded === 'succeeded' || (recorded === 'errored' && !options.retryErrored)) {
+      tally.skip(recorded);
+      emit({ type: 'skipped', customId: item.customId, line: item.line, recorded });
+      return;
+    }
+    if (item.kind === 'invalid') {
+      emit({
+        type: 'problem',
+        customId: item.customId,
+        line: item.line,
+        message: item.message,
+        duplicate: false,
+      });
+      const error = { type: 'invalid_request_error', message: `Input line ${item.line}: ${item.message}` };
+      if (
+        await record(erroredLine(item.customId, error, { attempts: 0, line: item.line, retryable: false }))
+      ) {
+        index.record(item.customId, 'errored');
+        tally.invalid++;
+        tally.errored++;
+        emit({
+          type: 'result',
+          outcome: 'errored',
+          customId: item.customId,
+          line: item.line,
+          usage: undefined,
+        });
+      }
+      return;
+    }
+    await enqueue(item, recorded === 'errored');
+  }
+
+  options.stopSignal?.addEventListener('abort', onStop);
+  options.signal?.addEventListener('abort', onAbort);
+  let compacted = false;
+  try {
+    await events.waitUntilReady();
+    if (plan.localWorkers > 0 && plan.client) {
+      localWorker = await startLocalWorker(plan, plan.client, emit);
+      localWorker.fatal.then(fail);
+    }
+    if (options.signal?.aborted) onAbort();
+    else if (options.stopSignal?.aborted) onStop();
+    emit({
+      type: 'start',
+      total: plan.total,
+      recorded: { succeeded: index.succeeded, errored: index.errored },
+      repaired,
+      retryErrored: Boolean(options.retryErrored),
+    });
+    if (plan.total === undefined && plan.source.path !== undefined) {
+      countItemsOf(plan.source.path).then(
+        (total) => emit({ type: 'total', total }),
+        () => {}, // Only the progress bar's total is lost.
+      );
+    }
+    if (plan.localWorkers === 0) {
+      // A hint for the common first mistake (no worker started); some hosted Redis forbid CLIENT LIST.
+      queue.getWorkersCount().then(
+        (count) => emit({ type: 'workers', count }),
+        () => {},
+      );
+    }
+    collector.start();
+    try {
+      for await (const item of readInput(stream, plan.format, options.defaults ?? {})) {
+        if (stopping !== undefined) break;
+        await handle(item);
+      }
+    } catch (error) {
+      // After a stop, a read cut short by closing the input is expected, not a failure.
+      if (stopping === undefined) fail(error);
+    }
+    // Results finished before this run (a resume) have no event to come: look for them now.
+    if (stopping === undefined) await collector.sweep(true);
+    await pending.waitForEmpty(() => stopping === 'abort' || stopping === 'failure');
+  } finally {
+    options.stopSignal?.removeEventListener('abort', onStop);
+    options.signal?.removeEventListener('abort', onAbort);
+    await withdrawing;
+    await Promise.allSettled(adds);
+    await collector.stop();
+    const hard = stopping === 'abort' || stopping === 'failure';
+    if (localWorker) await (hard ? localWorker.abort() : localWorker.close());
+    await closeWithin(events, hard);
+    await closeWithin(queue, hard);
+    await journal.close();
+  }
+  const leftInQueue = stopping === 'abort' || stopping === 'failure' ? pending.size : 0;
+  if (index.repeated > 0 && stopping !== 'abort') {
+    await compactResults(plan.output, index);
+    compacted = true;
+  }
+  if (failure !== undefined) throw failure;
+  const ended = stopping === 'abort' ? 'aborted' : stopping === 'stop' ? 'stopped' : 'completed';
+  return {
+    ...tally.summary(plan.output, ended, clock.now() - started, compacted),
+    ...counts,
+    leftInQueue,
+  };
+}
+
+function startLocalWorker(
+  plan: QueuedRunPlan,
+  client: ClaudeRetryClient,
+  emit: (event: DistributedBatchEvent) => void,
+): Promise<BatchWorker> {
+  return startBatchWorker({
+    queue: plan.url,
+    queueName: plan.queueName,
+    ...(plan.options.connectTimeoutMs !== undefined
+      ? { connectTimeoutMs: plan.options.connectTimeoutMs }
+      : {}),
+    ...plan.options.worker,
+    client,
+    concurrency: plan.localWorkers,
+    onEvent: (event) => {
+      if (event.type !== 'connection') emit({ type: 'workerEvent', event });
+    },
+  });
+}
+
+/** Closes a BullMQ object; after an abort, does not wait long for a Redis that may be gone. */
+async function closeWithin(target: { close(): Promise<void>; disconnect(): Promise<void> }, hard: boolean) {
+  if (!hard) return target.close();
+  const closed = target.close().then(
+    () => true,
+    () => true,
+  );
+  if (!(await Promise.race([closed, sleep(2000).then(() => false)]))) await target.disconnect();
+}
