@@ -66,6 +66,7 @@ export const CONTENDERS: readonly Contender[] = [
       return (body, signal) => client.messages.create(body, { signal });
     },
   },
+  // BENCH_EXTRA=1 adds the client with pacing off, to tell the pacer's cost from the rest of the client's.
   ...(process.env.BENCH_EXTRA
     ? [
         {

@@ -3,8 +3,9 @@
  * API (a child process on 127.0.0.1). Prints one table per scenario. Bounded: each run has a time
  * limit and the whole benchmark takes about two to three minutes.
  */
-import { CONTENDERS, type Contender } from './contenders.js';
+import { CONTENDERS } from './contenders.js';
 import { forkMock } from './mock-control.js';
+import { runOverhead } from './overhead.js';
 import { type Scenario, scenarios } from './scenarios.js';
 import { formatTable, type Row } from './table.js';
 import { runWorkload } from './workload.js';
@@ -15,7 +16,6 @@ const args = process.argv.slice(2);
 const clientFilter = args.includes('--client') ? args[args.indexOf('--client') + 1] : undefined;
 const onlyScenarios = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--client');
 const contenders = CONTENDERS.filter((c) => !clientFilter || c.name.includes(clientFilter));
-const OVERHEAD_ROUNDS = 7;
 
 const mock = forkMock();
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -55,55 +55,6 @@ async function runScenario(scenario: Scenario): Promise<Row[]> {
   return rows;
 }
 
-/** Alternates the contenders over several rounds and keeps each one's median, to tame noise. */
-async function runOverhead(scenario: Scenario): Promise<Row[]> {
-  const times = new Map<string, number[]>();
-  /** Client-process CPU time per run, in microseconds: the overhead itself, without the server's share. */
-  const cpus = new Map<string, number[]>();
-  const last = new Map<string, Row>();
-  // Round 0 warms the JIT up for every client and is not counted.
-  for (let round = 0; round <= OVERHEAD_ROUNDS; round++) {
-    // A different order each round, so no client always runs first (cold) or last.
-    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length] as Contender);
-    for (const contender of order) {
-      const { url } = await mock.start(scenario.server);
-      const cpu = process.cpuUsage();
-      const result = await runWorkload(contender.make(url), scenario.bodies, scenario.workers, TIME_LIMIT_MS);
-      const used = process.cpuUsage(cpu);
-      await mock.stop();
-      if (round === 0) continue;
-      times.set(contender.name, [...(times.get(contender.name) ?? []), result.elapsedMs]);
-      cpus.set(contender.name, [...(cpus.get(contender.name) ?? []), used.user + used.system]);
-      last.set(contender.name, {
-        contender: contender.name,
-        succeeded: result.succeeded,
-        failed: result.failed,
-        elapsedMs: 0,
-        efficiency: undefined,
-        rateLimitedPerSuccess: 0,
-        duringOverload: undefined,
-        afterRecovery: undefined,
-        timedOut: result.timedOut,
-        failures: result.failures,
-      });
-    }
-  }
-  const median = (values: number[]) =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-  const bare = median(times.get(CONTENDERS[0]?.name as string) ?? [Number.NaN]);
-  const bareCpu = median(cpus.get(CONTENDERS[0]?.name as string) ?? [Number.NaN]);
-  return contenders.map((contender) => {
-    const row = last.get(contender.name) as Row;
-    row.elapsedMs = median(times.get(contender.name) ?? []);
-    row.overheadVsBare = row.elapsedMs / bare - 1;
-    const cpu = median(cpus.get(contender.name) ?? []);
-    row.cpuPerRequestUs = cpu / scenario.bodies.length;
-    row.cpuVsBare = cpu / bareCpu - 1;
-    log(`  d: ${contender.name}: median ${(row.elapsedMs / 1000).toFixed(3)} s of ${OVERHEAD_ROUNDS} rounds`);
-    return row;
-  });
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const out: string[] = [
@@ -118,7 +69,10 @@ async function main(): Promise<void> {
     (s) => onlyScenarios.length === 0 || onlyScenarios.includes(s.key),
   )) {
     log(scenario.title);
-    const rows = scenario.key === 'd' ? await runOverhead(scenario) : await runScenario(scenario);
+    const rows =
+      scenario.key === 'd'
+        ? await runOverhead(scenario, contenders, mock, TIME_LIMIT_MS, log)
+        : await runScenario(scenario);
     out.push(scenario.title);
     if (scenario.ideal) out.push(`ideal ${(scenario.ideal.ms / 1000).toFixed(2)} s = ${scenario.ideal.how}`);
     out.push(...formatTable(rows, scenario.key === 'd' ? 'overhead' : 'burst'), '');

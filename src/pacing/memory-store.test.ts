@@ -101,6 +101,14 @@ describe('MemoryPacingStore', () => {
     expect(store.inspect('m')?.learned.requests?.level).toBe(4);
   });
 
+  it('keeps what a stream broken after the 200 was billed for', async () => {
+    const { store, granted, settle } = setup();
+    const readings: RateLimitSnapshot = { 'output-tokens': { limit: 120_000, remaining: 1500, resetAt: undefined } };
+    await settle(await granted(), 'success', readings, { charged: { inputTokens: 10, outputTokens: 1000 } });
+    await settle(await granted(), 'overloaded', {}, { charged: { inputTokens: 10, outputTokens: 30 } });
+    expect(store.inspect('m')?.learned['output-tokens']?.level).toBe(1470);
+  });
+
   it('after a 429 the headers explain, learns from them; after one they do not, holds everyone for retry-after', async () => {
     const { take, granted, settle, clock } = setup();
     await settle(await granted(), 'success', requests(3));

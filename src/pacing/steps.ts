@@ -157,15 +157,22 @@ function untilOldestLands(state: ModelState, now: number): number {
   return oldest === undefined ? 1 : Math.max(1, oldest.sentAt + admissionDelay(state) - now);
 }
 
+/** Whether the server admitted (and charged) the request: it answered 200, or said what it billed. */
+function admitted(report: SettleReport): boolean {
+  return report.outcome === 'success' || report.charged !== undefined;
+}
+
 /** What the server keeps charged for a request that ended this way. */
 function keptCost(report: SettleReport): RequestCost {
+  if (admitted(report)) {
+    // A stream broken mid-way is billed for what it wrote: `charged` says so.
+    return {
+      requests: report.cost.requests,
+      inputTokens: report.charged?.inputTokens ?? report.cost.inputTokens,
+      outputTokens: report.charged?.outputTokens ?? report.cost.outputTokens,
+    };
+  }
   switch (report.outcome) {
-    case 'success':
-      return {
-        requests: report.cost.requests,
-        inputTokens: report.charged?.inputTokens ?? report.cost.inputTokens,
-        outputTokens: report.charged?.outputTokens ?? report.cost.outputTokens,
-      };
     case 'connection':
     case 'abandoned':
       return report.cost; // it may have been admitted: assume it was
@@ -211,9 +218,9 @@ export function settleStep(
     const before = state.learned[dimension];
     // On admission the server charged the real input and the whole max_tokens; the unused output
     // came back when the answer ended, after the reading was taken.
-    const admitted = outcome === 'success';
+    const wasAdmitted = admitted(report);
     const outputRefund =
-      admitted && (dimension === 'output-tokens' || dimension === 'tokens')
+      wasAdmitted && (dimension === 'output-tokens' || dimension === 'tokens')
         ? cost.outputTokens - kept.outputTokens
         : 0;
     const refusal =
@@ -226,7 +233,7 @@ export function settleStep(
     const after = applyReading(dimension, before, reading, {
       now,
       sentAt: ticket.sentAt,
-      admissionCharge: admitted ? costIn(dimension, kept) + outputRefund : 0,
+      admissionCharge: wasAdmitted ? costIn(dimension, kept) + outputRefund : 0,
       laterRefund: outputRefund,
       unaccounted: unaccounted(state.ledger, dimension, ticket.seq, ticket.sentAt),
       pending: pendingIn(state.ledger, dimension),
