@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { LEDGER_TTL_MS, type LedgerEntry, pendingIn, prune, unaccounted } from './ledger.js';
+import {
+  LEDGER_TTL_MS,
+  type LedgerEntry,
+  pendingIn,
+  prune,
+  READING_HORIZON_MS,
+  unaccounted,
+} from './ledger.js';
 
 const cost = (tokens: number) => ({ requests: 1, inputTokens: tokens, outputTokens: 2 * tokens });
 
@@ -39,5 +46,19 @@ describe('prune', () => {
     const ledger = [entry(1, 0), entry(2, LEDGER_TTL_MS)];
     prune(ledger, LEDGER_TTL_MS + 1);
     expect(ledger.map((e) => e.seq)).toEqual([2]);
+  });
+});
+
+describe('prune with a request out past the reading horizon', () => {
+  it('keeps it until the TTL, but no longer keeps what answered after it was sent', () => {
+    // #1 never answered (its process was killed); #2 answered; #3 is in flight now.
+    const lost = entry(1, 0);
+    const ledger = [lost, entry(2, 10, 20), entry(3, READING_HORIZON_MS + 30)];
+    prune(ledger, READING_HORIZON_MS + 40);
+    expect(ledger.map((e) => e.seq)).toEqual([1, 3]);
+    // Within the horizon the same request still holds #2 back (its reading may need it).
+    const recent = [entry(1, 0), entry(2, 10, 20), entry(3, 30)];
+    prune(recent, 40);
+    expect(recent.map((e) => e.seq)).toEqual([1, 2, 3]);
   });
 });

@@ -22,6 +22,13 @@ export interface LedgerEntry {
 /** A request whose answer never came back is forgotten after this long. */
 export const LEDGER_TTL_MS = 10 * 60_000;
 
+/**
+ * A request out longer than this is too old to learn from: the ledger no longer keeps what was sent
+ * after it for its reading (see `prune`), so its answer's headers are not read (see settleStep). A
+ * reading that old says little anyway: the bucket has refilled many times since.
+ */
+export const READING_HORIZON_MS = 60_000;
+
 export function costIn(dimension: Dimension, cost: RequestCost): number {
   switch (dimension) {
     case 'requests':
@@ -66,20 +73,23 @@ export function unaccounted(
 }
 
 /**
- * Drops entries no future reading can need: settled ones at the front whose answer came back before
- * the oldest request still in flight was sent, and anything older than the TTL.
+ * Drops entries no future reading can need: settled ones whose answer came back before the oldest
+ * request in flight (within the reading horizon) was sent, and anything older than the TTL. A request
+ * out longer than the horizon (a process killed mid-request, in a shared store) stays until the TTL
+ * but holds nothing else back, so the ledger stays as short as the traffic of the last minute.
  */
 export function prune(ledger: LedgerEntry[], now: number): void {
-  const oldestInFlight = ledger.find((entry) => entry.settledAt === undefined);
-  let drop = 0;
+  const oldestInFlight = ledger.find(
+    (entry) => entry.settledAt === undefined && now - entry.sentAt <= READING_HORIZON_MS,
+  );
+  let kept = 0;
   for (const entry of ledger) {
     const settledEarly =
       entry.settledAt !== undefined &&
       (oldestInFlight === undefined || entry.settledAt < oldestInFlight.sentAt);
-    if (settledEarly || now - entry.sentAt > LEDGER_TTL_MS) drop++;
-    else break;
+    if (!settledEarly && now - entry.sentAt <= LEDGER_TTL_MS) ledger[kept++] = entry;
   }
-  if (drop > 0) ledger.splice(0, drop);
+  ledger.length = kept;
 }
 
 /** Charges of requests in flight that may not have reached the server yet. */

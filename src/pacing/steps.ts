@@ -16,7 +16,7 @@ import {
 import type { RequestCost } from './estimate.js';
 import { DIMENSIONS, type Dimension } from './headers.js';
 import { applyReading } from './learn.js';
-import { costIn, type LedgerEntry, pendingIn, prune, unaccounted } from './ledger.js';
+import { costIn, type LedgerEntry, pendingIn, prune, READING_HORIZON_MS, unaccounted } from './ledger.js';
 import { gate, initialOverloadState, markProbe, type OverloadState, recordOutcome } from './overload.js';
 import type {
   SettleReport,
@@ -212,9 +212,11 @@ export function settleStep(
         const reading = report.readings[d];
         return reading !== undefined && reading.remaining < costIn(d, cost);
       });
+  // The ledger kept what a reading this old would need only up to the horizon (see prune).
+  const fresh = now - ticket.sentAt <= READING_HORIZON_MS;
   for (const dimension of DIMENSIONS) {
     const reading = report.readings[dimension];
-    if (!reading) continue;
+    if (!reading || !fresh) continue;
     const before = state.learned[dimension];
     // On admission the server charged the real input and the whole max_tokens; the unused output
     // came back when the answer ended, after the reading was taken.

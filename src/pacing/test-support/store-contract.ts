@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestCost } from '../estimate.js';
 import type { RateLimitSnapshot } from '../headers.js';
+import { READING_HORIZON_MS } from '../ledger.js';
 import type { OutcomeKind } from '../overload.js';
 import { DEFAULT_OVERLOAD_POLICY } from '../overload.js';
 import type { PacingStore, StatedLimits, StorePolicy, TakeResult, Ticket, WaitReason } from '../store.js';
@@ -134,6 +135,18 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expectWait(h, next, 'requests', 1000);
         expect(next.granted === false && [next.limit, next.learned]).toEqual([60, true]);
         await h.advance(1000);
+        granted(await h.store.take('m', ONE, policy()));
+      }),
+    );
+
+    it(
+      'learns nothing from the headers of an answer that took longer than the reading horizon',
+      withStore(async (h) => {
+        const ticket = granted(await h.store.take('m', ONE, policy()));
+        await h.advance(READING_HORIZON_MS + 1);
+        const readings: RateLimitSnapshot = { requests: { limit: 60, remaining: 0, resetAt: undefined } };
+        const result = await settle(h, 'm', ticket, 'success', { readings });
+        expect(result.learned).toBe(false);
         granted(await h.store.take('m', ONE, policy()));
       }),
     );
