@@ -4,6 +4,7 @@
  * API over HTTP.
  */
 import { stat, writeFile } from 'node:fs/promises';
+import { Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   linesPerId,
@@ -15,6 +16,7 @@ import {
 } from '../src/batch/test-support/fixtures.js';
 import { runCli } from '../src/cli/program.js';
 import { runDistributedBatch } from '../src/distributed/coordinator.js';
+import { bullConnection } from '../src/distributed/redis.js';
 import type { DistributedBatchEvent, DistributedBatchOptions } from '../src/distributed/types.js';
 import { type BatchWorker, startBatchWorker } from '../src/distributed/worker.js';
 import { type MockServer, startMockServer } from '../src/mock/index.js';
@@ -204,6 +206,58 @@ describe('the coordinator', () => {
     expect(second).toMatchObject({ ended: 'completed', succeeded: first.withdrawn });
     expect(onePerId(await readResults(dir.file('out.jsonl')))).toBe(true);
     expect(server.stats.requests).toBe(10);
+  });
+
+  it('a job that fails in a worker, or returns something foreign, becomes an errored worker_error line; --retry-errored sends it again', async () => {
+    let calls = 0;
+    const rogue = new Worker(
+      queueName,
+      async () => {
+        calls++;
+        if (calls === 1) throw new Error('boom');
+        return { hello: 'not a result' };
+      },
+      { connection: bullConnection(REDIS_URL), concurrency: 1 },
+    );
+    rogue.on('error', () => {});
+    const input = await dir.write('in.jsonl', requestLines(2));
+    const first = await coordinate({ input });
+    await rogue.close();
+    expect(first).toMatchObject({ ended: 'completed', succeeded: 0, errored: 2, workerFailures: 2 });
+    const errors = (await readResults(dir.file('out.jsonl'))).map((r) => [
+      r.result.type,
+      r.result.error,
+      r.claude_retry,
+    ]);
+    expect(errors).toEqual([
+      [
+        'errored',
+        {
+          type: 'worker_error',
+          message: 'the job failed in the worker: boom. Send it again with --retry-errored.',
+        },
+        { attempts: 0, line: 1, retryable: true },
+      ],
+      [
+        'errored',
+        {
+          type: 'worker_error',
+          message:
+            'the worker returned something that is not a claude-retry result (is it the same version?). Send it again with --retry-errored.',
+        },
+        { attempts: 0, line: 2, retryable: true },
+      ],
+    ]);
+
+    await worker();
+    const again = await coordinate({ input, retryErrored: true });
+    expect(again).toMatchObject({ ended: 'completed', succeeded: 2, errored: 0, compacted: true });
+    const results = await readResults(dir.file('out.jsonl'));
+    expect(results.map((r) => [r.custom_id, r.result.type])).toEqual([
+      ['r001', 'succeeded'],
+      ['r002', 'succeeded'],
+    ]);
+    expect(server.stats.requests).toBe(2);
   });
 
   it('a worker whose key is refused hands its job back and exits 3; another worker finishes the batch', async () => {
