@@ -24,13 +24,14 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import type { RequestCost } from './estimate.js';
 import { MemoryPacingStore } from './memory-store.js';
 import {
-  CONNECT_TIMEOUT_MS,
   describeFailure,
+  describeInstance,
   displayUrl,
   namespaceFor,
   openRedis,
   RedisUnavailableError,
   StoreContentionError,
+  untilReady,
 } from './redis/connection.js';
 import { readState, type Snapshot, writeState } from './redis/scripts.js';
 import { decodeState, encodeState } from './redis/state-codec.js';
@@ -222,7 +223,7 @@ export class RedisPacingStore implements PacingStore {
       if (attempt < 3) snapshot = conflict;
       else {
         // Many writers at once: spread them out before reading again.
-        await pause(Math.random() * Math.min(16, 2 ** attempt));
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(16, 2 ** attempt)));
         snapshot = await readState(redis, key);
       }
     }
@@ -304,33 +305,4 @@ export class RedisPacingStore implements PacingStore {
     }
     return result;
   }
-}
-
-/** For messages about an ioredis client passed in: where it points, without credentials. */
-function describeInstance(redis: Redis): string {
-  const { host, port } = redis.options;
-  return `redis://${host ?? 'localhost'}:${port ?? 6379}`;
-}
-
-/** Waits for a client someone else connects (not lazily) to be ready, within the connect timeout. */
-function untilReady(redis: Redis): Promise<void> {
-  if (redis.status === 'ready') return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const done = (error?: Error) => {
-      clearTimeout(timer);
-      redis.off('ready', onReady);
-      redis.off('end', onEnd);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onReady = () => done();
-    const onEnd = () => done(new Error('connection closed'));
-    const timer = setTimeout(() => done(new Error('timed out')), CONNECT_TIMEOUT_MS);
-    redis.once('ready', onReady);
-    redis.once('end', onEnd);
-  });
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,7 +1,7 @@
 /** Opening a Redis connection for the pacing store: fail fast, never queue, say clearly what went wrong. */
 import { createHash } from 'node:crypto';
 import type { Redis, RedisOptions } from 'ioredis';
-import { ClaudeRetryError, ConfigurationError } from '../../errors.js';
+import { ClaudeRetryError, ConfigurationError, isClaudeRetryError } from '../../errors.js';
 
 /** How long connecting may take before Redis counts as unreachable. */
 export const CONNECT_TIMEOUT_MS = 2000;
@@ -28,7 +28,7 @@ export class RedisUnavailableError extends ClaudeRetryError {
 }
 
 export function isRedisUnavailableError(error: unknown): error is RedisUnavailableError {
-  return error instanceof Error && error.name === 'RedisUnavailableError' && 'reason' in error;
+  return isClaudeRetryError(error) && error.name === 'RedisUnavailableError';
 }
 
 /** Checks a redis:// or rediss:// URL; returns it for display with any password masked. */
@@ -86,6 +86,7 @@ export function describeFailure(error: unknown): string {
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
   if (code === 'ECONNRESET') return 'connection reset';
+  if (/Connection is closed|Stream isn't writeable/i.test(message)) return 'connection closed';
   if (code === 'ETIMEDOUT' || /timed? ?out/i.test(message))
     return `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`;
   if (/NOAUTH|WRONGPASS|invalid password/i.test(message))
@@ -96,4 +97,29 @@ export function describeFailure(error: unknown): string {
 /** Too many other processes wrote the same state at once for one step to get through (not an outage). */
 export class StoreContentionError extends ClaudeRetryError {
   override name = 'StoreContentionError';
+}
+
+/** For messages about an ioredis client passed in: where it points, without credentials. */
+export function describeInstance(redis: Redis): string {
+  const { host, port } = redis.options;
+  return `redis://${host ?? 'localhost'}:${port ?? 6379}`;
+}
+
+/** Waits for a client someone else connects (not lazily) to be ready, within the connect timeout. */
+export function untilReady(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('end', onEnd);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => done();
+    const onEnd = () => done(new Error('connection closed'));
+    const timer = setTimeout(() => done(new Error('timed out')), CONNECT_TIMEOUT_MS);
+    redis.once('ready', onReady);
+    redis.once('end', onEnd);
+  });
 }
