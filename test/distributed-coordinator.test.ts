@@ -86,6 +86,26 @@ describe('Redis unreachable at start', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  it('worker --redis (shared pacing) unreachable is the same clear error, before any job is taken', async () => {
+    const io = captureIO({ ANTHROPIC_API_KEY: KEY });
+    const port = await freePort();
+    const args = [
+      'worker',
+      '--queue',
+      REDIS_URL,
+      '--queue-name',
+      queueName,
+      '--redis',
+      `redis://127.0.0.1:${port}`,
+    ];
+    expect(await runCli(args, io)).toBe(2);
+    expect(io.err()).toMatch(
+      new RegExp(
+        `^Error: Cannot reach Redis at redis://127\\.0\\.0\\.1:${port}: .+\\. Start Redis or drop --redis\\.\\n$`,
+      ),
+    );
+  });
+
   it('a URL that is not a Redis URL is a usage error too', async () => {
     const io = captureIO({ ANTHROPIC_API_KEY: KEY });
     expect(await runCli(['worker', '--queue', 'localhost:6379'], io)).toBe(2);

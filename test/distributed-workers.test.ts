@@ -15,6 +15,7 @@ import {
 import { runCli } from '../src/cli/program.js';
 import { type MockServer, startMockServer } from '../src/mock/index.js';
 import { captureIO } from './support/io.js';
+import { deleteNamespace } from './support/redis-pacing.js';
 import {
   REDIS_URL,
   removeQueue,
@@ -39,6 +40,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   await removeQueue(queueName);
+  await deleteNamespace(KEY);
   await server.close();
   await dir.remove();
 });
@@ -59,9 +61,10 @@ function jobsDone(stderr: string): number {
 }
 
 describe('batch --queue with worker processes', () => {
-  it('two workers complete the batch: one line per id, the same format, each request sent once', async () => {
+  it('two workers sharing pacing through Redis complete the batch: one line per id, each request sent once', async () => {
     server.setFaults({ latencyMs: 40 });
-    const workers = await Promise.all([startWorker(['-c', '2']), startWorker(['-c', '2'])]);
+    const shared = ['-c', '2', '--redis', REDIS_URL];
+    const workers = await Promise.all([startWorker(shared), startWorker(shared)]);
     const input = await dir.write('in.jsonl', requestLines(30));
     const output = dir.file('out.jsonl');
     const io = captureIO(); // no API key: the coordinator sends nothing itself

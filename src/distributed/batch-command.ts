@@ -16,7 +16,8 @@ import {
 } from '../cli/api-flags.js';
 import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.js';
 import type { CliIO } from '../cli/io.js';
-import type { ClientOptions } from '../client/create-client.js';
+import { connectSharedPacing } from '../cli/shared-pacing.js';
+import { type ClaudeRetryClient, type ClientOptions, createClient } from '../client/create-client.js';
 import { runDistributedBatch } from './coordinator.js';
 import { DEFAULT_QUEUE_NAME } from './jobs.js';
 import { redactRedisUrl } from './redis.js';
@@ -90,6 +91,20 @@ export async function queuedBatchCommand(
   options: QueuedBatchCommandOptions,
   io: CliIO,
 ): Promise<ExitCodeValue> {
+  // Only local workers send requests from here; without them no client (and no key) is needed.
+  const client = options.clientOptions ? createClient(options.clientOptions) : undefined;
+  try {
+    return await runQueuedBatch(client, options, io);
+  } finally {
+    await client?.close();
+  }
+}
+
+async function runQueuedBatch(
+  client: ClaudeRetryClient | undefined,
+  options: QueuedBatchCommandOptions,
+  io: CliIO,
+): Promise<ExitCodeValue> {
   const progress = new BatchProgress(io.stderr);
   const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
   let started = false;
@@ -101,6 +116,7 @@ export async function queuedBatchCommand(
   };
   let summary: DistributedBatchSummary;
   try {
+    if (client) await connectSharedPacing(client, (line) => progress.log(line));
     summary = await runDistributedBatch({
       input: options.input,
       output: options.output,
@@ -111,7 +127,7 @@ export async function queuedBatchCommand(
       localWorkers: options.localWorkers,
       ...(options.enqueueAhead !== undefined ? { enqueueAhead: options.enqueueAhead } : {}),
       ...(options.worker ? { worker: options.worker } : {}),
-      ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
+      ...(client ? { client } : {}),
       defaults: { model: options.model, maxTokens: options.maxTokens },
       ...(options.prompts ? { format: 'prompts' as const } : {}),
       retryErrored: options.retryErrored,

@@ -4,11 +4,12 @@
  * through a BullMQ queue. This file checks everything before a job is queued; queue-run.ts runs it.
  */
 
+import type { InputFormat } from '../batch/input.js';
 import { lockResults } from '../batch/lock.js';
-import { checkPaths, STDIN } from '../batch/paths.js';
+import { type CheckedPaths, checkPaths, STDIN } from '../batch/paths.js';
 import { formatOf } from '../batch/runner.js';
 import { checkAllLines, type InputSource, sourceFor, spoolStdin } from '../batch/source.js';
-import { createClient } from '../client/create-client.js';
+import { type ClaudeRetryClient, createClient } from '../client/create-client.js';
 import { ConfigurationError } from '../errors.js';
 import { runQueued } from './queue-run.js';
 import { checkRedisUrl, RedisHealth } from './redis.js';
@@ -43,7 +44,41 @@ export async function runDistributedBatch(
   const format = formatOf(options);
   const paths = await checkPaths(options.input, options.output, options.cwd ?? process.cwd());
   // Only a coordinator that works on jobs itself sends requests, so only it needs a key.
-  const client = localWorkers > 0 ? (options.client ?? createClient(options.clientOptions)) : undefined;
+  const ownClient = localWorkers > 0 && !options.client ? createClient(options.clientOptions) : undefined;
+  const client = localWorkers > 0 ? (options.client ?? ownClient) : undefined;
+  try {
+    return await coordinate(options, {
+      url,
+      queueName,
+      localWorkers,
+      enqueueAhead,
+      sweepIntervalMs,
+      format,
+      paths,
+      client,
+    });
+  } finally {
+    // A client made here may hold a Redis connection (shared pacing) that must not keep the process alive.
+    await ownClient?.close();
+  }
+}
+
+interface Checked {
+  readonly url: string;
+  readonly queueName: string;
+  readonly localWorkers: number;
+  readonly enqueueAhead: number;
+  readonly sweepIntervalMs: number;
+  readonly format: InputFormat;
+  readonly paths: CheckedPaths;
+  readonly client: ClaudeRetryClient | undefined;
+}
+
+async function coordinate(
+  options: DistributedBatchOptions,
+  checked: Checked,
+): Promise<DistributedBatchSummary> {
+  const { url, paths, format } = checked;
   // Before reading the input or touching the results file: Redis down is a clear error, at once.
   const health = await RedisHealth.connect(url, {
     ...(options.connectTimeoutMs !== undefined ? { timeoutMs: options.connectTimeoutMs } : {}),
@@ -64,19 +99,7 @@ export async function runDistributedBatch(
     }
     const lock = await lockResults(paths.output);
     try {
-      return await runQueued({
-        options,
-        url,
-        queueName,
-        source,
-        format,
-        output: paths.output,
-        total,
-        client,
-        localWorkers,
-        enqueueAhead,
-        sweepIntervalMs,
-      });
+      return await runQueued({ ...checked, options, source, output: paths.output, total });
     } finally {
       await lock.release();
     }

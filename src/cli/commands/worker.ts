@@ -4,7 +4,7 @@
  * the ones in flight finish; a second Ctrl-C hands them back to the queue at once.
  */
 import type { Command } from 'commander';
-import { type ClientOptions, createClient } from '../../client/create-client.js';
+import { type ClaudeRetryClient, type ClientOptions, createClient } from '../../client/create-client.js';
 import { DEFAULT_QUEUE_NAME } from '../../distributed/jobs.js';
 import type { WorkerEvent, WorkerReport } from '../../distributed/types.js';
 import { startBatchWorker, WORKER_DEFAULTS } from '../../distributed/worker.js';
@@ -21,6 +21,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger, secondsToMs } from '../parse.js';
 import type { ProgramContext } from '../program.js';
+import { connectSharedPacing } from '../shared-pacing.js';
 import { flagsTyped } from './batch.js';
 
 export interface WorkerCommandOptions {
@@ -46,7 +47,6 @@ export interface WorkerCommandOptions {
 }
 
 export async function workerCommand(options: WorkerCommandOptions, io: CliIO): Promise<ExitCodeValue> {
-  const say = (text: string) => io.stderr.write(`${text}\n`);
   const client = createClient({
     apiKey: options.apiKey,
     baseURL: options.baseURL,
@@ -55,6 +55,22 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIO): P
     pacing: options.pacing,
     ...options.client,
   });
+  try {
+    return await runWorker(client, options, io);
+  } finally {
+    // The Redis connection of --redis must not keep the process alive.
+    await client.close();
+  }
+}
+
+async function runWorker(
+  client: ClaudeRetryClient,
+  options: WorkerCommandOptions,
+  io: CliIO,
+): Promise<ExitCodeValue> {
+  const say = (text: string) => io.stderr.write(`${text}\n`);
+  // --redis: shared pacing; Redis unreachable is a clear error before any job is taken.
+  await connectSharedPacing(client, say);
   const worker = await startBatchWorker({
     queue: options.queue,
     ...(options.queueName !== undefined ? { queueName: options.queueName } : {}),
