@@ -103,7 +103,9 @@ describe('MemoryPacingStore', () => {
 
   it('keeps what a stream broken after the 200 was billed for', async () => {
     const { store, granted, settle } = setup();
-    const readings: RateLimitSnapshot = { 'output-tokens': { limit: 120_000, remaining: 1500, resetAt: undefined } };
+    const readings: RateLimitSnapshot = {
+      'output-tokens': { limit: 120_000, remaining: 1500, resetAt: undefined },
+    };
     await settle(await granted(), 'success', readings, { charged: { inputTokens: 10, outputTokens: 1000 } });
     await settle(await granted(), 'overloaded', {}, { charged: { inputTokens: 10, outputTokens: 30 } });
     expect(store.inspect('m')?.learned['output-tokens']?.level).toBe(1470);

@@ -134,7 +134,8 @@ export class HeaderAwarePacer implements Pacer {
     const now = this.clock.now();
     const kind = outcomeKind(outcome, now);
     // Usage comes with a success, and with a stream that broke after the 200 (billed for what it wrote).
-    const charged = kind === 'rate_limited' || kind === 'client_error' ? undefined : chargedFromUsage(outcome.usage);
+    const charged =
+      kind === 'rate_limited' || kind === 'client_error' ? undefined : chargedFromUsage(outcome.usage);
     if (charged) this.inputScale.observe(lane.model, rawInput, charged.inputTokens);
     // A retry the overload gate will hold adds no load: it must not spend the budget.
     const gated =
