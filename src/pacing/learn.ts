@@ -4,7 +4,7 @@
  * own traffic) is kept when it lies inside the band and moved to its edge when it does not: the
  * server's word beats the estimate, but only by as much as the reading proves.
  */
-import { type BucketState, rawLevel } from './bucket.js';
+import { type BucketState, surelyHeld } from './bucket.js';
 import type { Dimension, LimitReading } from './headers.js';
 import type { Unaccounted } from './ledger.js';
 
@@ -71,7 +71,7 @@ export function applyReading(
     hi = Math.min(hi, ctx.refusal.need - lacked + rate * Math.max(0, now - sentAt) - unaccounted.after);
   }
   const current = known
-    ? Math.min(capLow, rawLevel(known, now)) - pending
+    ? surelyHeld(known, pending, now)
     : Number.isFinite(lo)
       ? lo
       : Math.min(hi, -unaccounted.possiblyAfter);
