@@ -280,6 +280,80 @@ describe('the coordinator', () => {
     expect(server.stats.requests).toBe(2);
   });
 
+  it('--local-workers: the coordinator sends the requests itself, no other worker needed', async () => {
+    const input = await dir.write('in.jsonl', requestLines(6));
+    const io = captureIO({ ANTHROPIC_API_KEY: KEY });
+    const args = [
+      'batch',
+      input,
+      '-o',
+      dir.file('out.jsonl'),
+      '--base-url',
+      server.url,
+      '--local-workers',
+      '2',
+    ];
+    expect(await runCli([...args, '--queue', REDIS_URL, '--queue-name', queueName], io)).toBe(0);
+    expect(io.err()).toMatch(/^Finished in \d+\.\d s: 6 succeeded, 0 errored\./);
+    expect(io.err()).not.toContain('No worker is connected');
+    expect(onePerId(await readResults(dir.file('out.jsonl')))).toBe(true);
+    expect(server.stats.requests).toBe(6);
+  });
+
+  it('a worker stopped with Ctrl-C finishes its jobs in flight (they are recorded), then exits 130', async () => {
+    server.setFaults({ latencyMs: 300 });
+    const input = await dir.write('in.jsonl', requestLines(6));
+    const run = coordinate({ input });
+    const io = captureIO({ ANTHROPIC_API_KEY: KEY });
+    const args = [
+      'worker',
+      '--queue',
+      REDIS_URL,
+      '--queue-name',
+      queueName,
+      '--base-url',
+      server.url,
+      '--no-pacing',
+    ];
+    const stopped = runCli([...args, '-c', '2'], io);
+    await vi.waitFor(() => expect(server.stats.requests).toBe(2), { timeout: 5000, interval: 10 });
+    io.controller.abort();
+    expect(await stopped).toBe(130);
+    expect(io.err()).toContain('Stopping: no new jobs; finishing the ones in flight');
+    expect(io.err()).toMatch(
+      /stopped: 2 jobs done \(2 succeeded, 0 errored\); retries: 0; 429 answers: 0\.\n$/,
+    );
+    expect(server.stats.succeeded).toBe(2);
+    await worker();
+    expect(await run).toMatchObject({ ended: 'completed', succeeded: 6 });
+    expect(server.stats.requests).toBe(6);
+  });
+
+  it('an aborted worker hands its jobs in flight back at once; another worker sends them', async () => {
+    server.setFaults({ latencyMs: 5000 });
+    const input = await dir.write('in.jsonl', requestLines(3));
+    const run = coordinate({ input });
+    const first = await worker(3);
+    await vi.waitFor(() => expect(server.stats.requests).toBe(3), { timeout: 5000, interval: 10 });
+    expect(await first.abort()).toEqual({
+      succeeded: 0,
+      errored: 0,
+      handedBack: 3,
+      retries: 0,
+      rateLimited: 0,
+    });
+    const queue = testQueue(queueName);
+    expect(await queue.getJobCounts('waiting', 'active', 'failed')).toEqual({
+      waiting: 3,
+      active: 0,
+      failed: 0,
+    });
+    await queue.close();
+    server.setFaults({});
+    await worker();
+    expect(await run).toMatchObject({ ended: 'completed', succeeded: 3, workerFailures: 0 });
+  });
+
   it('a worker whose key is refused hands its job back and exits 3; another worker finishes the batch', async () => {
     await server.close();
     server = await startMockServer({ apiKeys: [KEY] });

@@ -130,6 +130,8 @@ export class BatchProgress {
         this.state.done++;
         if (event.outcome === 'succeeded') this.state.succeeded++;
         else this.state.errored++;
+        this.state.retries += event.remote?.retries ?? 0;
+        this.state.rateLimited += event.remote?.rateLimited ?? 0;
         break;
       case 'skipped':
         this.state.skipped++;

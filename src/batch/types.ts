@@ -69,6 +69,8 @@ export type BatchEvent =
       customId: string;
       line: number;
       usage: Usage | undefined;
+      /** Retries and 429 answers behind this result when they happened elsewhere (a queue worker). */
+      remote?: { retries: number; rateLimited: number };
     }
   | { type: 'skipped'; customId: string; line: number; recorded: 'succeeded' | 'errored' }
   /** A bad input line: it becomes an errored result (or, for a duplicate id, is not run at all). */

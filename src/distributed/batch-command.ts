@@ -198,7 +198,7 @@ export function queueSummaryLines(summary: DistributedBatchSummary): string[] {
   }
   if (summary.leftInQueue > 0) {
     lines.push(
-      `${jobs(summary.leftInQueue)} were left in the queue: workers go on with them, and the next run collects their results.`,
+      `${jobs(summary.leftInQueue)} ${summary.leftInQueue === 1 ? 'was' : 'were'} left in the queue: workers go on with them, and the next run collects their results.`,
     );
   }
   if (summary.workerFailures > 0) {

@@ -166,6 +166,7 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
         customId: job.customId,
         line: job.line,
         usage: undefined,
+        remote: { retries: result.retries, rateLimited: result.rateLimited },
       });
     }
     // Written: the job may go. If it cannot (a worker holds it again), it leaves Redis by age.
