@@ -1,7 +1,8 @@
 /** createClient with a shared pacing store: the ways to name it, its events, and Redis lost mid-run. */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ClientEvent, createClient } from '../src/client/create-client.js';
+import { createClient } from '../src/client/create-client.js';
+import type { ClientEvent } from '../src/client/events.js';
 import { type MockServer, startMockServer } from '../src/mock/index.js';
 import { RedisPacingStore } from '../src/pacing/redis-store.js';
 import {

@@ -147,7 +147,9 @@ describe('RedisPacingStore faults', () => {
     expect(local.map((r) => r.granted)).toEqual([true, false]);
     expect(changes.map((c) => c.state)).toEqual(['local']);
     expect(changes[0]?.detail).toMatch(
-      new RegExp(`^Lost Redis at redis://127\\.0\\.0\\.1:${port} \\(.+\\): pacing with this process's own limiter until it is back\\.`),
+      new RegExp(
+        `^Lost Redis at redis://127\\.0\\.0\\.1:${port} \\(.+\\): pacing with this process's own limiter until it is back\\.`,
+      ),
     );
 
     await startRedisServer(port);
@@ -166,7 +168,11 @@ describe('RedisPacingStore faults', () => {
     const granted = local[0];
     if (!granted?.granted) throw new Error('expected a grant');
     await expect(
-      store.settle('m', { ticket: granted.ticket, cost: ONE, outcome: 'success', readings: {} }, ONE_PER_SECOND),
+      store.settle(
+        'm',
+        { ticket: granted.ticket, cost: ONE, outcome: 'success', readings: {} },
+        ONE_PER_SECOND,
+      ),
     ).resolves.toMatchObject({ unexplained429: false });
   });
 });
