@@ -9,8 +9,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { InputFormat, InputItem } from '../batch/input.js';
 import { readInput } from '../batch/input.js';
-import { ResultsJournal } from '../batch/journal.js';
-import { erroredLine } from '../batch/result-lines.js';
 import { compactResults, scanResults } from '../batch/results-file.js';
 import { BATCH_DEFAULTS } from '../batch/runner.js';
 import { duplicateMessage, type InputSource } from '../batch/source.js';
@@ -19,16 +17,10 @@ import type { ClaudeRetryClient } from '../client/create-client.js';
 import { ClaudeRetryError } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
 import { type JobOutcome, ResultCollector } from './collector.js';
-import {
-  type BatchJobData,
-  type BatchJobResult,
-  batchKeyFor,
-  JOB_NAME,
-  jobIdFor,
-  readJobResult,
-} from './jobs.js';
+import { type BatchJobData, type BatchJobResult, batchKeyFor, JOB_NAME, jobIdFor } from './jobs.js';
 import { type PendingJob, PendingJobs } from './pending.js';
 import { bullConnection } from './redis.js';
+import { ResultsWriter } from './results-writer.js';
 import type { DistributedBatchEvent, DistributedBatchOptions, DistributedBatchSummary } from './types.js';
 import { withdrawUnstarted } from './withdraw.js';
 import { type BatchWorker, startBatchWorker } from './worker.js';
@@ -63,11 +55,12 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
   const clock = options.clock ?? plan.client?.options.clock ?? systemClock;
   const started = clock.now();
   const { index, repaired } = await scanResults(plan.output);
-  const journal = await ResultsJournal.open(plan.output, {
-    syncIntervalMs: options.syncIntervalMs ?? BATCH_DEFAULTS.syncIntervalMs,
-  });
   const tally = new Tally(repaired);
-  const counts = { withdrawn: 0, workerFailures: 0, requeued: 0 };
+  const writer = await ResultsWriter.open(
+    { output: plan.output, index, tally, emit, fail: (error) => fail(error) },
+    options.syncIntervalMs ?? BATCH_DEFAULTS.syncIntervalMs,
+  );
+  const counts = { withdrawn: 0, requeued: 0 };
   const batch = batchKeyFor(plan.output);
   const connection = bullConnection(plan.url);
   const queue = new Queue<BatchJobData, BatchJobResult>(plan.queueName, { connection });
@@ -103,72 +96,8 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
   const onStop = () => stop('stop');
   const onAbort = () => stop('abort');
 
-  async function record(line: string): Promise<boolean> {
-    try {
-      await journal.append(line);
-      return true;
-    } catch (error) {
-      const why = (error as Error).message;
-      fail(
-        new ClaudeRetryError(
-          `Could not write to ${plan.output}: ${why}. The results written so far are safe; fix this and run the same command again to resume.`,
-          { cause: error },
-        ),
-      );
-      return false;
-    }
-  }
-
-  async function recordErrored(
-    customId: string,
-    line: number,
-    type: string,
-    message: string,
-  ): Promise<boolean> {
-    if (!(await record(erroredLine(customId, { type, message }, { attempts: 0, line, retryable: true })))) {
-      return false;
-    }
-    index.record(customId, 'errored');
-    tally.errored++;
-    emit({ type: 'result', outcome: 'errored', customId, line, usage: undefined });
-    return true;
-  }
-
   async function deliver(job: PendingJob, outcome: JobOutcome): Promise<void> {
-    const result =
-      outcome.kind === 'completed'
-        ? readJobResult(outcome.value, job.customId)
-        : `the job failed in the worker: ${outcome.reason}`;
-    if (typeof result === 'string') {
-      counts.workerFailures++;
-      if (
-        !(await recordErrored(
-          job.customId,
-          job.line,
-          'worker_error',
-          `${result}. Send it again with --retry-errored.`,
-        ))
-      )
-        return;
-    } else {
-      if (!(await record(result.resultLine))) return;
-      index.record(job.customId, result.outcome);
-      tally.retries += result.retries;
-      tally.rateLimited += result.rateLimited;
-      if (result.outcome === 'succeeded') {
-        tally.succeeded++;
-        tally.inputTokens += result.inputTokens;
-        tally.outputTokens += result.outputTokens;
-      } else tally.errored++;
-      emit({
-        type: 'result',
-        outcome: result.outcome,
-        customId: job.customId,
-        line: job.line,
-        usage: undefined,
-        remote: { retries: result.retries, rateLimited: result.rateLimited },
-      });
-    }
+    if (!(await writer.finished(job.customId, job.line, outcome))) return;
     // Written: the job may go. If it cannot (a worker holds it again), it leaves Redis by age.
     await queue.remove(job.jobId).catch(() => 0);
   }
@@ -252,21 +181,7 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
         message: item.message,
         duplicate: false,
       });
-      const error = { type: 'invalid_request_error', message: `Input line ${item.line}: ${item.message}` };
-      if (
-        await record(erroredLine(item.customId, error, { attempts: 0, line: item.line, retryable: false }))
-      ) {
-        index.record(item.customId, 'errored');
-        tally.invalid++;
-        tally.errored++;
-        emit({
-          type: 'result',
-          outcome: 'errored',
-          customId: item.customId,
-          line: item.line,
-          usage: undefined,
-        });
-      }
+      await writer.invalid(item.customId, item.line, item.message);
       return;
     }
     await enqueue(item, recorded === 'errored');
@@ -326,7 +241,7 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
     if (localWorker) await (hard ? localWorker.abort() : localWorker.close());
     await closeWithin(events, hard);
     await closeWithin(queue, hard);
-    await journal.close();
+    await writer.close();
   }
   const leftInQueue = stopping === 'abort' || stopping === 'failure' ? pending.size : 0;
   if (index.repeated > 0 && stopping !== 'abort') {
@@ -338,6 +253,7 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
   return {
     ...tally.summary(plan.output, ended, clock.now() - started, compacted),
     ...counts,
+    workerFailures: writer.workerFailures,
     leftInQueue,
   };
 }
