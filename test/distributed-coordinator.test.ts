@@ -115,6 +115,42 @@ describe('Redis unreachable at start', () => {
   });
 });
 
+describe('flags', () => {
+  it.each([
+    [['worker'], 2, "error: required option '--queue <url>' not specified"],
+    [
+      ['worker', '--queue', REDIS_URL, '-c', '0'],
+      2,
+      '--concurrency expects a whole number of 1 or more, got "0".',
+    ],
+    [
+      ['worker', '--queue', REDIS_URL, '--lock-duration', 'soon'],
+      2,
+      '--lock-duration expects a number of seconds',
+    ],
+    [
+      ['worker', '--queue', REDIS_URL, '--queue-name', 'a:b'],
+      2,
+      'Invalid queue name "a:b": use 1 to 100 letters',
+    ],
+    [
+      ['batch', 'in.jsonl', '-o', 'out.jsonl', '--queue', REDIS_URL, '--local-workers', '0'],
+      2,
+      '--local-workers expects a whole number of 1 or more',
+    ],
+  ])('%j exits %i', async (args, code, message) => {
+    const io = captureIO({ ANTHROPIC_API_KEY: KEY });
+    expect(await runCli(args, io)).toBe(code);
+    expect(io.err()).toContain(message);
+  });
+
+  it('a worker needs an API key (exit 3); a coordinator without local workers does not', async () => {
+    const io = captureIO();
+    expect(await runCli(['worker', '--queue', REDIS_URL, '--queue-name', queueName], io)).toBe(3);
+    expect(io.err()).toContain('No API key found.');
+  });
+});
+
 describe('the coordinator', () => {
   it('records bad lines, refuses duplicate ids and skips recorded ids, like the single-process batch', async () => {
     await worker();

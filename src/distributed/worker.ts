@@ -140,7 +140,13 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
   });
   worker.on('stalled', (jobId) => emit({ type: 'stalled', jobId }));
   void worker.run().catch((error: Error) => emit({ type: 'warning', message: `BullMQ: ${error.message}` }));
-  await worker.waitUntilReady();
+  try {
+    await worker.waitUntilReady();
+  } catch (error) {
+    for (const off of unsubscribe) off();
+    await Promise.allSettled([worker.close(true), health.close()]);
+    throw error;
+  }
   emit({
     type: 'ready',
     name,

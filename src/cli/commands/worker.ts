@@ -187,7 +187,6 @@ export function registerWorker(program: Command, context: ProgramContext): void 
         '-c, --concurrency <n>',
         `jobs (requests) in flight at once (default: ${WORKER_DEFAULTS.concurrency})`,
         positiveInteger('--concurrency'),
-        WORKER_DEFAULTS.concurrency,
       )
       .option(
         '--lock-duration <seconds>',
