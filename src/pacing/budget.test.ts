@@ -42,6 +42,15 @@ describe('SlidingRetryBudget', () => {
     expect(budget.tryRetry()).toBe(false);
   });
 
+  it('never refuses the retry of a 429 (the limiter holds it) and does not spend on it', () => {
+    const clock = new VirtualClock({ auto: false });
+    const budget = new SlidingRetryBudget({ ratio: 0, minRetries: 1 }, clock);
+    expect([1, 2, 3].map(() => budget.tryRetry({ kind: 'rate_limit' }))).toEqual([true, true, true]);
+    expect(budget.tryRetry({ kind: 'overloaded' })).toBe(true);
+    expect(budget.tryRetry({ kind: 'server_error' })).toBe(false);
+    expect(budget.tryRetry({ kind: 'rate_limit' })).toBe(true);
+  });
+
   it('uses 20% with a floor of 10 over 10 s by default', () => {
     const budget = new SlidingRetryBudget({}, new VirtualClock({ auto: false }));
     expect([budget.ratio, budget.minRetries, budget.windowMs]).toEqual([0.2, 10, 10_000]);

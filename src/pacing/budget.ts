@@ -4,10 +4,14 @@
  * from getting two or three times the load just when it can least take it.
  *
  * Retries that the overload gate will hold anyway (see pacer.ts: after a 529, or any server failure
- * while a model is overloaded) are excused: they wait behind the probe and add no load.
+ * while a model is overloaded) are excused: they wait behind the probe and add no load. So are
+ * retries of a 429: the server named when to come back and the limiter holds the retry until the
+ * limit has room, so it adds no load beyond what the server accepts. Counting them would make
+ * several processes that share one key (each seeing the others' 429s) fail requests for nothing.
  */
 import { ConfigurationError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import type { Classification } from '../retry/classify.js';
 import type { RetryBudget } from '../retry/options.js';
 
 export interface RetryBudgetOptions {
@@ -73,7 +77,8 @@ export class SlidingRetryBudget implements RetryBudget {
     this.excuses.push(this.clock.now());
   }
 
-  tryRetry(): boolean {
+  tryRetry(failure?: Pick<Classification, 'kind'>): boolean {
+    if (failure?.kind === 'rate_limit') return true;
     const now = this.clock.now();
     // An excuse not used at once (the call gave up for another reason) must not pay for a later retry.
     expire(this.excuses, now - EXCUSE_VALID_MS);

@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { type BackoffStrategy, backoffStrategies, isJitterName, type JitterName } from './backoff.js';
-import { type Classifier, classifyError, type FailureKind } from './classify.js';
+import { type Classification, type Classifier, classifyError, type FailureKind } from './classify.js';
 
 export interface RetryEvent {
   /** The attempt that just failed, from 1. */
@@ -30,8 +30,8 @@ export interface GiveUpEvent {
 
 /** Lets a shared policy (see pacing) refuse a retry when too many recent requests are retries. */
 export interface RetryBudget {
-  /** Called before each retry; false means "do not retry now": the call gives up. */
-  tryRetry(): boolean;
+  /** Called before each retry with the failure; false means "do not retry now": the call gives up. */
+  tryRetry(failure: Pick<Classification, 'kind' | 'status'>): boolean;
 }
 
 export interface RetryOptions {

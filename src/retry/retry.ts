@@ -96,7 +96,7 @@ function whyGiveUp(
   if (verdict.retryAfterMs !== undefined && verdict.retryAfterMs > opts.maxRetryAfter)
     return 'retry-after-too-long';
   if (opts.deadline !== undefined && opts.clock.now() + plan.delay >= opts.deadline) return 'deadline';
-  if (opts.budget && !opts.budget.tryRetry()) return 'budget-exhausted';
+  if (opts.budget && !opts.budget.tryRetry(verdict)) return 'budget-exhausted';
   return undefined;
 }
 
