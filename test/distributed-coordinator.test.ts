@@ -337,7 +337,7 @@ describe('the coordinator', () => {
   });
 
   it('a worker stopped with Ctrl-C finishes its jobs in flight (they are recorded), then exits 130', async () => {
-    server.setFaults({ latencyMs: 300 });
+    server.setFaults({ latencyMs: 1000 });
     const input = await dir.write('in.jsonl', requestLines(6));
     const run = coordinate({ input });
     const io = captureIO({ ANTHROPIC_API_KEY: KEY });
