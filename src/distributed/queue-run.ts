@@ -80,12 +80,12 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
       stopping = how;
       emit({ type: 'stopping', how });
     }
-    if (how === 'stop') {
+    if (stopping === 'stop') {
       withdrawing ??= withdrawUnstarted(queue, pending).then((n) => {
         counts.withdrawn += n;
       }, fail);
       void localWorker?.close();
-    } else void localWorker?.abort();
+    } else if (how !== 'stop') void localWorker?.abort();
     (stream as { destroy?: () => void }).destroy?.();
     pending.wake();
   };
@@ -190,6 +190,7 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
   options.stopSignal?.addEventListener('abort', onStop);
   options.signal?.addEventListener('abort', onAbort);
   let compacted = false;
+  let inputRead = false;
   try {
     await events.waitUntilReady();
     if (plan.localWorkers > 0 && plan.client) {
@@ -224,6 +225,7 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
         if (stopping !== undefined) break;
         await handle(item);
       }
+      inputRead = stopping === undefined;
     } catch (error) {
       // After a stop, a read cut short by closing the input is expected, not a failure.
       if (stopping === undefined) fail(error);
@@ -234,6 +236,8 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
   } finally {
     options.stopSignal?.removeEventListener('abort', onStop);
     options.signal?.removeEventListener('abort', onAbort);
+    // Not read to its end (a failure before or during the read): let go of the file.
+    if (!inputRead) (stream as { destroy?: () => void }).destroy?.();
     await withdrawing;
     await Promise.allSettled(adds);
     await collector.stop();
@@ -285,5 +289,5 @@ async function closeWithin(target: { close(): Promise<void>; disconnect(): Promi
     () => true,
     () => true,
   );
-  if (!(await Promise.race([closed, sleep(2000).then(() => false)]))) await target.disconnect();
+  if (!(await Promise.race([closed, sleep(2000, false, { ref: false })]))) await target.disconnect();
 }
