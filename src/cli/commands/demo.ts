@@ -100,7 +100,7 @@ async function burst(
           },
         },
       );
-      out(`${tag} Success! ${replyText(message)}`);
+      out(`${tag} Success! ${firstSentence(replyText(message))}`);
     }),
   );
   const failed = results.filter((r) => r.status === 'rejected');
@@ -124,4 +124,10 @@ export function registerDemo(program: Command, context: ProgramContext): void {
     .action((flags: { requests: number; rpm: number }) => {
       context.run = (io) => demoCommand({ requests: flags.requests, rpm: flags.rpm }, io);
     });
+}
+
+/** The demo shows the start of each reply: enough to see it is one, short enough to keep the retries in view. */
+function firstSentence(text: string): string {
+  const end = text.search(/[.!?](\s|$)/);
+  return end >= 0 && end < 80 ? text.slice(0, end + 1) : `${text.slice(0, 77)}...`;
 }
