@@ -93,3 +93,5 @@ export type { GiveUpEvent, RetryBudget, RetryEvent, RetryOptions } from './retry
 export { RETRY_DEFAULTS } from './retry/options.js';
 export { type AttemptContext, retry } from './retry/retry.js';
 export { parseRetryAfter, rateLimitResetFromHeaders } from './retry/retry-after.js';
+
+// The distributed batch (BullMQ) is at 'claude-retry/distributed', so this entry does not load BullMQ.

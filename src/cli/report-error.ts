@@ -20,7 +20,10 @@ export interface Report {
 }
 
 function apiDetail(error: unknown): string {
-  const record = error as { error?: { error?: { type?: string; message?: string } }; requestID?: string | null };
+  const record = error as {
+    error?: { error?: { type?: string; message?: string } };
+    requestID?: string | null;
+  };
   const body = record?.error?.error;
   const what = body?.type ? `${body.type}: ${body.message ?? ''}`.trim() : '';
   const id = record?.requestID ? ` (request ${record.requestID})` : '';
@@ -82,7 +85,10 @@ export function reportError(error: unknown): Report {
     };
   }
   if (verdict.status !== undefined) {
-    return { exitCode: ExitCode.Api, message: `The API refused the request (HTTP ${verdict.status}). ${apiDetail(error)}` };
+    return {
+      exitCode: ExitCode.Api,
+      message: `The API refused the request (HTTP ${verdict.status}). ${apiDetail(error)}`,
+    };
   }
   if (verdict.kind === 'connection' || verdict.kind === 'timeout') {
     return {

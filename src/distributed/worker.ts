@@ -11,17 +11,13 @@ import { type ClaudeRetryClient, createClient } from '../client/create-client.js
 import type { ClientEvent } from '../client/events.js';
 import { ConfigurationError } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
+import { WORKER_DEFAULTS } from './defaults.js';
 import { type BatchJobData, type BatchJobResult, DEFAULT_QUEUE_NAME, isValidQueueName } from './jobs.js';
 import { createProcessor } from './processor.js';
 import { bullConnection, checkRedisUrl, RedisHealth, redactRedisUrl } from './redis.js';
 import type { BatchWorkerOptions, WorkerEvent, WorkerReport } from './types.js';
 
-export const WORKER_DEFAULTS = {
-  concurrency: 8,
-  lockDurationMs: 10_000,
-  stalledIntervalMs: 5_000,
-  maxStalledCount: 2,
-} as const;
+export { WORKER_DEFAULTS };
 
 export interface BatchWorker {
   /** `host:pid`, as shown in BullMQ's job records. */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { systemClock } from '../internal/clock.js';
@@ -62,6 +63,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const seed = options.seed ?? 1;
   const host = options.host ?? '127.0.0.1';
   const closing = new AbortController();
+  // Every request sleeping out its latency listens on this signal: hundreds at once is normal.
+  setMaxListeners(0, closing.signal);
   let requests = 0;
   let messages = 0;
   const ctx: ServerContext = {

@@ -8,8 +8,6 @@ import { BATCH_DEFAULTS, runBatch } from '../../batch/runner.js';
 import { describeSummary } from '../../batch/summary.js';
 import type { BatchEvent } from '../../batch/types.js';
 import { type ClaudeRetryClient, type ClientOptions, createClient } from '../../client/create-client.js';
-import { queuedBatchCommand, queuedBatchOptionsFrom } from '../../distributed/batch-command.js';
-import { redactUrlArgs } from '../../distributed/redis.js';
 import type { RetryOptions } from '../../retry/options.js';
 import {
   type ApiFlags,
@@ -233,12 +231,18 @@ export function registerBatch(program: Command, context: ProgramContext): void {
     const argv =
       Array.isArray(raw) && raw.length > 0 ? (raw as string[]) : ['batch', input, '-o', flags.output];
     if (flags.queue !== undefined) {
-      const resumeCommand = resumeCommandFrom(redactUrlArgs(argv));
-      context.run = (io) =>
-        queuedBatchCommand(
+      context.run = async (io) => {
+        // BullMQ and ioredis are loaded only when a queue is used, so a plain batch starts faster.
+        const [{ queuedBatchCommand, queuedBatchOptionsFrom }, { redactUrlArgs }] = await Promise.all([
+          import('../../distributed/batch-command.js'),
+          import('../../distributed/redis.js'),
+        ]);
+        const resumeCommand = resumeCommandFrom(redactUrlArgs(argv));
+        return queuedBatchCommand(
           queuedBatchOptionsFrom(input, { ...flags, queue: flags.queue as string }, resumeCommand, io),
           io,
         );
+      };
       return;
     }
     context.run = (io) =>

@@ -1,6 +1,12 @@
 /** `claude-retry mock-server`: the simulated Anthropic API, for trying your own app against faults and limits. */
 import type { Command } from 'commander';
-import { type FaultOptions, mergeFaultOptions, parseFaultSpec, type ScriptedStep, startMockServer } from '../../mock/index.js';
+import {
+  type FaultOptions,
+  mergeFaultOptions,
+  parseFaultSpec,
+  type ScriptedStep,
+  startMockServer,
+} from '../../mock/index.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../parse.js';
@@ -36,7 +42,10 @@ export function parseScript(text: string): ScriptedStep[] {
     });
 }
 
-export async function mockServerCommand(options: MockServerCommandOptions, io: CliIO): Promise<ExitCodeValue> {
+export async function mockServerCommand(
+  options: MockServerCommandOptions,
+  io: CliIO,
+): Promise<ExitCodeValue> {
   const limits = {
     ...(options.rpm !== undefined ? { rpm: options.rpm } : {}),
     ...(options.itpm !== undefined ? { itpm: options.itpm } : {}),
@@ -56,7 +65,9 @@ export async function mockServerCommand(options: MockServerCommandOptions, io: C
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'EADDRINUSE') {
-      throw new UsageError(`Port ${options.port} on ${options.host} is already in use: pick another with --port.`);
+      throw new UsageError(
+        `Port ${options.port} on ${options.host} is already in use: pick another with --port.`,
+      );
     }
     throw error;
   }
@@ -90,7 +101,12 @@ export function registerMockServer(program: Command, context: ProgramContext): v
   program
     .command('mock-server')
     .description('run the simulated Anthropic API (rate limits, overloads, faults, streaming) on 127.0.0.1')
-    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', (v) => (v === '0' ? 0 : positiveInteger('--port')(v)), 4141)
+    .option(
+      '-p, --port <port>',
+      'port to listen on (0 picks a free one)',
+      (v) => (v === '0' ? 0 : positiveInteger('--port')(v)),
+      4141,
+    )
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--rpm <n>', 'requests per minute per model', positiveInteger('--rpm'))
     .option('--itpm <n>', 'input tokens per minute per model', positiveInteger('--itpm'))
@@ -102,7 +118,11 @@ export function registerMockServer(program: Command, context: ProgramContext): v
     )
     .option('--script <steps>', 'answer the next requests with these, in order: e.g. 429,429,ok or 529,reset')
     .option('--seed <n>', 'seed for replies and random faults', positiveInteger('--seed'))
-    .option('--accept-key <key>', 'accept only this API key (repeatable; default: any non-empty key)', collect)
+    .option(
+      '--accept-key <key>',
+      'accept only this API key (repeatable; default: any non-empty key)',
+      collect,
+    )
     .action(
       (flags: {
         port: number;

@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { type ClaudeRetryClient, type ClientOptions, createClient } from '../../client/create-client.js';
+import { WORKER_DEFAULTS } from '../../distributed/defaults.js';
 import { DEFAULT_QUEUE_NAME } from '../../distributed/jobs.js';
 import type { WorkerEvent, WorkerReport } from '../../distributed/types.js';
-import { startBatchWorker, WORKER_DEFAULTS } from '../../distributed/worker.js';
 import type { RetryOptions } from '../../retry/options.js';
 import {
   type ApiFlags,
@@ -71,6 +71,8 @@ async function runWorker(
   const say = (text: string) => io.stderr.write(`${text}\n`);
   // --redis: shared pacing; Redis unreachable is a clear error before any job is taken.
   await connectSharedPacing(client, say);
+  // BullMQ is loaded only by the commands that use it, so every other command starts faster.
+  const { startBatchWorker } = await import('../../distributed/worker.js');
   const worker = await startBatchWorker({
     queue: options.queue,
     ...(options.queueName !== undefined ? { queueName: options.queueName } : {}),
