@@ -15,8 +15,9 @@ import { lockResults } from './lock.js';
 import { checkPaths, STDIN } from './paths.js';
 import { describeFailure, erroredLine, succeededLine } from './result-lines.js';
 import { compactResults, scanResults } from './results-file.js';
-import { checkAllLines, duplicateMessage, type InputSource, sourceFor, spoolStdin } from './source.js';
+import { checkAllLines, type InputSource, sourceFor, spoolStdin } from './source.js';
 import { countItemsOf, Tally } from './tally.js';
+import { InputTriage } from './triage.js';
 import type { BatchEvent, BatchOptions, BatchSummary } from './types.js';
 
 export const BATCH_DEFAULTS = { concurrency: 8, syncIntervalMs: 200 } as const;
@@ -145,7 +146,7 @@ async function run(plan: RunPlan): Promise<BatchSummary> {
     );
   }
 
-  const firstLineOf = new Map<string, number>();
+  const triage = new InputTriage(index, tally, Boolean(options.retryErrored), emit);
 
   async function record(line: string): Promise<boolean> {
     try {
@@ -163,29 +164,11 @@ async function run(plan: RunPlan): Promise<BatchSummary> {
     }
   }
 
-  async function handle(item: InputItem): Promise<void> {
-    const first = firstLineOf.get(item.customId);
-    if (first !== undefined) {
-      tally.duplicates++;
-      const message = duplicateMessage(item.customId, first);
-      emit({ type: 'problem', customId: item.customId, line: item.line, message, duplicate: true });
-      return;
-    }
-    firstLineOf.set(item.customId, item.line);
-    const recorded = index.statusOf(item.customId);
-    if (recorded === 'succeeded' || (recorded === 'errored' && !options.retryErrored)) {
-      tally.skip(recorded);
-      emit({ type: 'skipped', customId: item.customId, line: item.line, recorded });
-      return;
-    }
-    if (item.kind === 'invalid') {
-      emit({
-        type: 'problem',
-        customId: item.customId,
-        line: item.line,
-        message: item.message,
-        duplicate: false,
-      });
+  async function handle(input: InputItem): Promise<void> {
+    const verdict = triage.judge(input);
+    if (verdict.action === 'drop') return;
+    if (verdict.action === 'invalid') {
+      const { item } = verdict;
       const error = { type: 'invalid_request_error', message: `Input line ${item.line}: ${item.message}` };
       if (
         await record(erroredLine(item.customId, error, { attempts: 0, line: item.line, retryable: false }))
@@ -203,7 +186,7 @@ async function run(plan: RunPlan): Promise<BatchSummary> {
       }
       return;
     }
-    await send(item);
+    await send(verdict.item);
   }
 
   async function send(item: Extract<InputItem, { kind: 'request' }>): Promise<void> {

@@ -11,8 +11,9 @@ import type { InputFormat, InputItem } from '../batch/input.js';
 import { readInput } from '../batch/input.js';
 import { compactResults, scanResults } from '../batch/results-file.js';
 import { BATCH_DEFAULTS } from '../batch/runner.js';
-import { duplicateMessage, type InputSource } from '../batch/source.js';
+import type { InputSource } from '../batch/source.js';
 import { countItemsOf, Tally } from '../batch/tally.js';
+import { InputTriage } from '../batch/triage.js';
 import type { ClaudeRetryClient } from '../client/create-client.js';
 import { ClaudeRetryError } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
@@ -157,34 +158,15 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
     void add.finally(() => adds.delete(add));
   }
 
-  const firstLineOf = new Map<string, number>();
-  async function handle(item: InputItem): Promise<void> {
-    const first = firstLineOf.get(item.customId);
-    if (first !== undefined) {
-      tally.duplicates++;
-      const message = duplicateMessage(item.customId, first);
-      emit({ type: 'problem', customId: item.customId, line: item.line, message, duplicate: true });
+  const triage = new InputTriage(index, tally, Boolean(options.retryErrored), emit);
+  async function handle(input: InputItem): Promise<void> {
+    const verdict = triage.judge(input);
+    if (verdict.action === 'drop') return;
+    if (verdict.action === 'invalid') {
+      await writer.invalid(verdict.item.customId, verdict.item.line, verdict.item.message);
       return;
     }
-    firstLineOf.set(item.customId, item.line);
-    const recorded = index.statusOf(item.customId);
-    if (recorded === 'succeeded' || (recorded === 'errored' && !options.retryErrored)) {
-      tally.skip(recorded);
-      emit({ type: 'skipped', customId: item.customId, line: item.line, recorded });
-      return;
-    }
-    if (item.kind === 'invalid') {
-      emit({
-        type: 'problem',
-        customId: item.customId,
-        line: item.line,
-        message: item.message,
-        duplicate: false,
-      });
-      await writer.invalid(item.customId, item.line, item.message);
-      return;
-    }
-    await enqueue(item, recorded === 'errored');
+    await enqueue(verdict.item, verdict.recorded === 'errored');
   }
 
   options.stopSignal?.addEventListener('abort', onStop);
