@@ -35,20 +35,31 @@ export interface ApiFlags {
   redis?: string;
 }
 
-export function addApiFlags(command: Command): Command {
+/**
+ * Adds the flags of every API-calling command. `requestDefaults: false` leaves out --model and
+ * --max-tokens, for a command whose requests come complete (the queue worker).
+ */
+export function addApiFlags(command: Command, { requestDefaults = true } = {}): Command {
   addPacingFlags(command);
-  return command
+  command
     .option(
       '--api-key <key>',
       'API key (default: $ANTHROPIC_API_KEY); prefer the variable, flags show up in shell history',
     )
-    .option('--base-url <url>', 'API base URL (default: $ANTHROPIC_BASE_URL, else https://api.anthropic.com)')
-    .option('-m, --model <model>', `model (default: $ANTHROPIC_MODEL, else ${DEFAULT_MODEL})`)
     .option(
-      '--max-tokens <n>',
-      `max_tokens (default: ${DEFAULT_MAX_TOKENS})`,
-      positiveInteger('--max-tokens'),
-    )
+      '--base-url <url>',
+      'API base URL (default: $ANTHROPIC_BASE_URL, else https://api.anthropic.com)',
+    );
+  if (requestDefaults) {
+    command
+      .option('-m, --model <model>', `model (default: $ANTHROPIC_MODEL, else ${DEFAULT_MODEL})`)
+      .option(
+        '--max-tokens <n>',
+        `max_tokens (default: ${DEFAULT_MAX_TOKENS})`,
+        positiveInteger('--max-tokens'),
+      );
+  }
+  return command
     .option(
       '--max-attempts <n>',
       'attempts in all, the first included (default: 5)',

@@ -200,6 +200,7 @@ export function registerWorker(program: Command, context: ProgramContext): void 
         `between two checks for jobs of dead workers (default: ${WORKER_DEFAULTS.stalledIntervalMs / 1000})`,
         secondsToMs('--stalled-interval'),
       ),
+    { requestDefaults: false },
   ).action((_local: WorkerFlags, command: Command) => {
     const flags = flagsTyped(command) as unknown as WorkerFlags;
     context.run = async (io) => {
