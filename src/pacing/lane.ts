@@ -77,6 +77,24 @@ export class Lane {
    * queued while the store was deciding.
    */
   private tryAtOnce(request: LaneRequest): Promise<Ticket> {
+    const { store } = this.host;
+    if (store.takeSync) {
+      // The store answers at once: decide now, with no window in which others must queue.
+      this.inFlight++;
+      let result: TakeResult;
+      try {
+        result = store.takeSync(this.model, request.cost, this.host.policy);
+      } catch (error) {
+        this.inFlight--;
+        return Promise.reject(error);
+      }
+      if (!result.granted) {
+        this.inFlight--;
+        return this.wait(request, true);
+      }
+      this.host.onGrant(this, result, false);
+      return Promise.resolve(result.ticket);
+    }
     this.inFlight++;
     this.deciding = true;
     const decided = (result: TakeResult): Ticket | Promise<Ticket> => {
@@ -149,7 +167,10 @@ export class Lane {
         this.inFlight++; // held while the store decides, so a second caller cannot slip past the cap
         let result: TakeResult;
         try {
-          result = await this.host.store.take(this.model, head.cost, this.host.policy);
+          const { store, policy } = this.host;
+          result = store.takeSync
+            ? store.takeSync(this.model, head.cost, policy)
+            : await store.take(this.model, head.cost, policy);
         } catch (error) {
           this.inFlight--;
           this.drop(head, error);

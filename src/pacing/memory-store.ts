@@ -19,12 +19,18 @@ export class MemoryPacingStore implements PacingStore {
   }
 
   async take(model: string, cost: RequestCost, policy: StorePolicy): Promise<TakeResult> {
-    return takeStep(this.stateOf(model), cost, policy, this.clock.now());
+    return this.takeSync(model, cost, policy);
   }
 
   async settle(model: string, report: SettleReport, policy: StorePolicy): Promise<SettleResult> {
-    return settleStep(this.stateOf(model), report, policy, this.clock.now());
+    return this.settleSync(model, report, policy);
   }
+
+  readonly takeSync = (model: string, cost: RequestCost, policy: StorePolicy): TakeResult =>
+    takeStep(this.stateOf(model), cost, policy, this.clock.now());
+
+  readonly settleSync = (model: string, report: SettleReport, policy: StorePolicy): SettleResult =>
+    settleStep(this.stateOf(model), report, policy, this.clock.now());
 
   private stateOf(model: string): ModelState {
     let state = this.models.get(model);

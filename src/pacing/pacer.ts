@@ -153,18 +153,25 @@ export class HeaderAwarePacer implements Pacer {
       );
     }
     const inFlight = lane.inFlight;
+    const report = { ticket, cost, outcome: kind, charged, readings, retryAfterMs };
     // The slot is freed only once the store has learned from the answer, so the next request is
     // judged with what this one taught (a 529 must stop it).
-    this.store
-      .settle(lane.model, { ticket, cost, outcome: kind, charged, readings, retryAfterMs }, this.policy)
-      .then(
-        (result) => {
-          this.learn(info, kind, result, inFlight);
-          lane.release();
-        },
-        // The store could not record it: the next answer's headers will correct the picture.
-        () => lane.release(),
-      );
+    if (this.store.settleSync) {
+      try {
+        this.learn(info, kind, this.store.settleSync(lane.model, report, this.policy), inFlight);
+      } finally {
+        lane.release();
+      }
+      return;
+    }
+    this.store.settle(lane.model, report, this.policy).then(
+      (result) => {
+        this.learn(info, kind, result, inFlight);
+        lane.release();
+      },
+      // The store could not record it: the next answer's headers will correct the picture.
+      () => lane.release(),
+    );
   }
 
   private learn(info: LaneInfo, kind: OutcomeKind, result: SettleResult, inFlight: number): void {
