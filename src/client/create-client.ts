@@ -8,9 +8,10 @@ import { ConfigurationError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { createPacer } from '../pacing/pacer.js';
 import { type ClientPacingOptions, type OwnedStore, resolvePacingStore } from '../pacing/shared-store.js';
-import { classifyError } from '../retry/classify.js';
+import type { FailureKind } from '../retry/classify.js';
 import type { RetryOptions } from '../retry/options.js';
 import { retry } from '../retry/retry.js';
+import { attemptFailed, beginAttempt } from './attempt-steps.js';
 import { type ClientEvent, type ClientEventType, EventHub, type Listener } from './events.js';
 import type { Pacer } from './pacer.js';
 import { RetryingMessageStream, type StreamParams, type StreamRequestOptions } from './stream/index.js';
@@ -159,20 +160,21 @@ function buildClient(
     const model = params.model;
     const retryOptions: RetryOptions = { clock, budget: pacer?.budget, ...options.retry, ...request.retry };
     const signal = request.signal ?? retryOptions.signal;
-    let lastKind: ReturnType<typeof classifyError>['kind'] | undefined;
+    let lastKind: FailureKind | undefined;
     return retry(
       async ({ attempt, remainingMs }) => {
-        const deadline = remainingMs === undefined ? undefined : clock.now() + remainingMs;
-        const permit = await pacer?.acquire({ model, params, signal, deadline, attempt });
-        const leftAfterWait = deadline === undefined ? undefined : Math.max(1, deadline - clock.now());
-        const timeout = minDefined(request.timeout ?? options.timeout, leftAfterWait);
-        const started = clock.now();
-        events.emit('request', { model, attempt });
+        const scope = { model, attempt };
+        const open = await beginAttempt(
+          { model, attempt, params, signal, remainingMs, timeout: request.timeout ?? options.timeout },
+          pacer,
+          events,
+          clock,
+        );
         try {
           const { data, response, request_id } = await anthropic.messages
             .create(params, {
               ...(signal ? { signal } : {}),
-              ...(timeout !== undefined ? { timeout } : {}),
+              ...(open.timeout !== undefined ? { timeout: open.timeout } : {}),
               ...(request.headers ? { headers: request.headers } : {}),
               maxRetries: 0,
             })
@@ -182,23 +184,12 @@ function buildClient(
             attempt,
             status: response.status,
             requestId: request_id ?? undefined,
-            durationMs: clock.now() - started,
+            durationMs: clock.now() - open.started,
           });
-          permit?.settle({ status: response.status, headers: response.headers, usage: data.usage });
+          open.permit?.settle({ status: response.status, headers: response.headers, usage: data.usage });
           return data;
         } catch (error) {
-          const verdict = classifyError(error, clock.now());
-          lastKind = verdict.kind;
-          if (verdict.status !== undefined) {
-            events.emit('response', {
-              model,
-              attempt,
-              status: verdict.status,
-              requestId: verdict.requestId,
-              durationMs: clock.now() - started,
-            });
-          }
-          permit?.settle({ status: verdict.status, headers: verdict.headers, error });
+          lastKind = attemptFailed(error, scope, open, events, clock).kind;
           throw error;
         }
       },
@@ -261,10 +252,4 @@ function derive(anthropic: Anthropic, more: Partial<ClientOptions>): Anthropic {
     ...(more.timeout !== undefined ? { timeout: more.timeout } : {}),
     ...(more.fetch !== undefined ? { fetch: more.fetch } : {}),
   });
-}
-
-function minDefined(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
 }

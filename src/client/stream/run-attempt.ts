@@ -5,6 +5,7 @@
 import type { Message, RawMessageStreamEvent, Usage } from '@anthropic-ai/sdk/resources/messages';
 import { type Classification, classifyError, type FailureKind } from '../../retry/classify.js';
 import type { AttemptContext } from '../../retry/retry.js';
+import { attemptFailed, beginAttempt } from '../attempt-steps.js';
 import { AttemptTracker, type OpenedStream, openStream, pump } from './attempt.js';
 import type { CallerView } from './caller-view.js';
 import { interruptionName, StreamInterruptedError } from './errors.js';
@@ -38,40 +39,32 @@ export async function runAttempt(ctx: StreamContext, plan: AttemptPlan): Promise
   const split = mode === 'continue' ? splitPrefill(view.text) : undefined;
   const params = split ? continuationParams(plan.params, split.prefill) : plan.params;
 
-  const deadline = remainingMs === undefined ? undefined : clock.now() + remainingMs;
-  const permit = await options.pacer?.acquire({
-    model,
-    params: { ...params, stream: true },
-    signal,
-    deadline,
-    attempt,
-  });
-  const leftAfterWait = deadline === undefined ? undefined : Math.max(1, deadline - clock.now());
-  const timeout = minDefined(request.timeout ?? options.timeout, leftAfterWait);
-  const started = clock.now();
+  const open = await beginAttempt(
+    {
+      model,
+      attempt,
+      params: { ...params, stream: true },
+      signal,
+      remainingMs,
+      timeout: request.timeout ?? options.timeout,
+    },
+    options.pacer,
+    events,
+    clock,
+  );
+  const { permit, timeout, started } = open;
   const record = (fields: Omit<StreamAttempt, 'attempt' | 'mode'>, partial?: Message) => {
     const entry: StreamAttempt = { attempt, mode, ...fields };
     plan.attempts.push(entry);
     plan.onAttempt(entry, partial);
   };
-  events.emit('request', { model, attempt });
 
   let opened: OpenedStream;
   try {
     opened = await openStream(anthropic, params, { signal, timeout, headers: request.headers });
   } catch (error) {
-    const verdict = classifyError(error, clock.now());
+    const verdict = attemptFailed(error, { model, attempt }, open, events, clock);
     plan.onKind(verdict.kind);
-    if (verdict.status !== undefined) {
-      events.emit('response', {
-        model,
-        attempt,
-        status: verdict.status,
-        requestId: verdict.requestId,
-        durationMs: clock.now() - started,
-      });
-    }
-    permit?.settle({ status: verdict.status, headers: verdict.headers, error });
     record({
       outcome: 'failed',
       status: verdict.status,
@@ -195,10 +188,4 @@ function interruption(
       cause,
     },
   );
-}
-
-function minDefined(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
 }
