@@ -4,7 +4,6 @@
  * codes as the single-process batch, plus what the queue adds (workers, Redis outages).
  */
 import { BatchProgress } from '../batch/progress.js';
-import { describeSummary } from '../batch/summary.js';
 import {
   type ApiFlags,
   DEFAULT_MAX_TOKENS,
@@ -14,7 +13,8 @@ import {
   resolveModel,
   retryOptionsFrom,
 } from '../cli/api-flags.js';
-import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.js';
+import { showBatchRun } from '../cli/batch-outcome.js';
+import type { ExitCodeValue } from '../cli/exit-codes.js';
 import type { CliIO } from '../cli/io.js';
 import { connectSharedPacing } from '../cli/shared-pacing.js';
 import { type ClaudeRetryClient, type ClientOptions, createClient } from '../client/create-client.js';
@@ -114,42 +114,39 @@ async function runQueuedBatch(
     if (event.type === 'start') started = true;
     if (isBatchEvent(event)) progress.handle(event);
   };
-  let summary: DistributedBatchSummary;
-  try {
-    if (client) await connectSharedPacing(client, (line) => progress.log(line));
-    summary = await runDistributedBatch({
-      input: options.input,
+  const { exitCode } = await showBatchRun(
+    async () => {
+      if (client) await connectSharedPacing(client, (line) => progress.log(line));
+      return runDistributedBatch({
+        input: options.input,
+        output: options.output,
+        stdin: io.stdin,
+        cwd: io.cwd,
+        queue: options.queue,
+        ...(options.queueName !== undefined ? { queueName: options.queueName } : {}),
+        localWorkers: options.localWorkers,
+        ...(options.enqueueAhead !== undefined ? { enqueueAhead: options.enqueueAhead } : {}),
+        ...(options.worker ? { worker: options.worker } : {}),
+        ...(client ? { client } : {}),
+        defaults: { model: options.model, maxTokens: options.maxTokens },
+        ...(options.prompts ? { format: 'prompts' as const } : {}),
+        retryErrored: options.retryErrored,
+        strict: options.strict,
+        stopSignal: io.signal,
+        ...(io.forceSignal ? { signal: io.forceSignal } : {}),
+        onEvent,
+      });
+    },
+    {
+      progress,
+      io,
       output: options.output,
-      stdin: io.stdin,
-      cwd: io.cwd,
-      queue: options.queue,
-      ...(options.queueName !== undefined ? { queueName: options.queueName } : {}),
-      localWorkers: options.localWorkers,
-      ...(options.enqueueAhead !== undefined ? { enqueueAhead: options.enqueueAhead } : {}),
-      ...(options.worker ? { worker: options.worker } : {}),
-      ...(client ? { client } : {}),
-      defaults: { model: options.model, maxTokens: options.maxTokens },
-      ...(options.prompts ? { format: 'prompts' as const } : {}),
-      retryErrored: options.retryErrored,
-      strict: options.strict,
-      stopSignal: io.signal,
-      ...(io.forceSignal ? { signal: io.forceSignal } : {}),
-      onEvent,
-    });
-  } catch (error) {
-    progress.stop();
-    if (started) {
-      io.stderr.write(
-        `The results written so far are kept in ${options.output}. Once the problem below is fixed, resume with:\n  ${options.resumeCommand}\n`,
-      );
-    }
-    throw error;
-  }
-  progress.stop();
-  const text = describeSummary(summary, options.resumeCommand);
-  io.stderr.write(`${[...text.lines, ...queueSummaryLines(summary)].join('\n')}\n`);
-  if (summary.ended !== 'completed') return ExitCode.Interrupted;
-  return text.someErrored ? ExitCode.PartialBatch : ExitCode.Success;
+      resumeCommand: options.resumeCommand,
+      hasStarted: () => started,
+      moreLines: queueSummaryLines,
+    },
+  );
+  return exitCode;
 }
 
 function isBatchEvent(event: DistributedBatchEvent): event is Parameters<BatchProgress['handle']>[0] {

@@ -5,7 +5,6 @@
 import type { Command } from 'commander';
 import { BatchProgress } from '../../batch/progress.js';
 import { BATCH_DEFAULTS, runBatch } from '../../batch/runner.js';
-import { describeSummary } from '../../batch/summary.js';
 import type { BatchEvent } from '../../batch/types.js';
 import { type ClaudeRetryClient, type ClientOptions, createClient } from '../../client/create-client.js';
 import type { RetryOptions } from '../../retry/options.js';
@@ -19,7 +18,8 @@ import {
   resolveModel,
   retryOptionsFrom,
 } from '../api-flags.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { showBatchRun } from '../batch-outcome.js';
+import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../parse.js';
 import type { ProgramContext } from '../program.js';
@@ -82,40 +82,29 @@ async function runWithClient(
     progress.handle(event);
   };
   await connectSharedPacing(client, (line) => progress.log(line));
-  let summary: Awaited<ReturnType<typeof runBatch>>;
-  try {
-    summary = await runBatch({
-      input: options.input,
-      output: options.output,
-      stdin: io.stdin,
-      cwd: io.cwd,
-      client,
-      concurrency: options.concurrency,
-      defaults: { model: options.model, maxTokens: options.maxTokens },
-      ...(options.prompts ? { format: 'prompts' as const } : {}),
-      retryErrored: options.retryErrored,
-      strict: options.strict,
-      stopSignal: io.signal,
-      ...(io.forceSignal ? { signal: io.forceSignal } : {}),
-      onEvent,
-    });
-  } catch (error) {
-    progress.stop();
-    if (started) {
-      io.stderr.write(
-        `The results written so far are kept in ${options.output}. Once the problem below is fixed, resume with:\n  ${options.resumeCommand}\n`,
-      );
-    }
-    throw error;
-  }
-  progress.stop();
-  const text = describeSummary(summary, options.resumeCommand);
-  io.stderr.write(`${text.lines.join('\n')}\n`);
+  const { summary, exitCode } = await showBatchRun(
+    () =>
+      runBatch({
+        input: options.input,
+        output: options.output,
+        stdin: io.stdin,
+        cwd: io.cwd,
+        client,
+        concurrency: options.concurrency,
+        defaults: { model: options.model, maxTokens: options.maxTokens },
+        ...(options.prompts ? { format: 'prompts' as const } : {}),
+        retryErrored: options.retryErrored,
+        strict: options.strict,
+        stopSignal: io.signal,
+        ...(io.forceSignal ? { signal: io.forceSignal } : {}),
+        onEvent,
+      }),
+    { progress, io, output: options.output, resumeCommand: options.resumeCommand, hasStarted: () => started },
+  );
   if (options.input === '-' && summary.ended !== 'completed') {
     io.stderr.write('(Feed it the same input on stdin: lines already done are skipped.)\n');
   }
-  if (summary.ended !== 'completed') return ExitCode.Interrupted;
-  return text.someErrored ? ExitCode.PartialBatch : ExitCode.Success;
+  return exitCode;
 }
 
 function stoppingMessage(how: 'stop' | 'abort' | 'failure'): string {
