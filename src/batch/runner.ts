@@ -13,10 +13,16 @@ import { type InputFormat, type InputItem, readInput } from './input.js';
 import { ResultsJournal } from './journal.js';
 import { lockResults } from './lock.js';
 import { checkPaths, STDIN } from './paths.js';
-import { describeFailure, erroredLine, succeededLine } from './result-lines.js';
+import {
+  describeFailure,
+  erroredLine,
+  type ResultError,
+  type ResultMeta,
+  succeededLine,
+} from './result-lines.js';
 import { compactResults, scanResults } from './results-file.js';
 import { checkAllLines, type InputSource, sourceFor, spoolStdin } from './source.js';
-import { countItemsOf, Tally } from './tally.js';
+import { announceStart, Tally } from './tally.js';
 import { InputTriage } from './triage.js';
 import type { BatchEvent, BatchOptions, BatchSummary } from './types.js';
 
@@ -132,19 +138,16 @@ async function run(plan: RunPlan): Promise<BatchSummary> {
   if (options.signal?.aborted) onAbort();
   else if (options.stopSignal?.aborted) onStop();
 
-  emit({
-    type: 'start',
-    total: plan.total,
-    recorded: { succeeded: index.succeeded, errored: index.errored },
-    repaired,
-    retryErrored: Boolean(options.retryErrored),
-  });
-  if (plan.total === undefined && plan.source.path !== undefined) {
-    countItemsOf(plan.source.path).then(
-      (total) => emit({ type: 'total', total }),
-      () => {}, // Only the progress bar's total is lost.
-    );
-  }
+  announceStart(
+    emit,
+    {
+      total: plan.total,
+      recorded: { succeeded: index.succeeded, errored: index.errored },
+      repaired,
+      retryErrored: Boolean(options.retryErrored),
+    },
+    plan.source.path,
+  );
 
   const triage = new InputTriage(index, tally, Boolean(options.retryErrored), emit);
 
@@ -164,26 +167,23 @@ async function run(plan: RunPlan): Promise<BatchSummary> {
     }
   }
 
+  /** Writes an errored result for `item`; false when the line could not be written. */
+  async function recordErrored(item: InputItem, error: ResultError, meta: ResultMeta): Promise<boolean> {
+    if (!(await record(erroredLine(item.customId, error, meta)))) return false;
+    index.record(item.customId, 'errored');
+    tally.errored++;
+    emit({ type: 'result', outcome: 'errored', customId: item.customId, line: item.line, usage: undefined });
+    return true;
+  }
+
   async function handle(input: InputItem): Promise<void> {
     const verdict = triage.judge(input);
     if (verdict.action === 'drop') return;
     if (verdict.action === 'invalid') {
       const { item } = verdict;
       const error = { type: 'invalid_request_error', message: `Input line ${item.line}: ${item.message}` };
-      if (
-        await record(erroredLine(item.customId, error, { attempts: 0, line: item.line, retryable: false }))
-      ) {
-        index.record(item.customId, 'errored');
+      if (await recordErrored(item, error, { attempts: 0, line: item.line, retryable: false }))
         tally.invalid++;
-        tally.errored++;
-        emit({
-          type: 'result',
-          outcome: 'errored',
-          customId: item.customId,
-          line: item.line,
-          usage: undefined,
-        });
-      }
       return;
     }
     await send(verdict.item);
@@ -218,19 +218,7 @@ async function run(plan: RunPlan): Promise<BatchSummary> {
         line: item.line,
         retryable: described.retryable,
       };
-      if (
-        await record(erroredLine(item.customId, { type: described.type, message: described.message }, meta))
-      ) {
-        index.record(item.customId, 'errored');
-        tally.errored++;
-        emit({
-          type: 'result',
-          outcome: 'errored',
-          customId: item.customId,
-          line: item.line,
-          usage: undefined,
-        });
-      }
+      await recordErrored(item, { type: described.type, message: described.message }, meta);
       return;
     }
     const requestId = (message as { _request_id?: string | null })._request_id ?? undefined;

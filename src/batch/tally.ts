@@ -4,7 +4,7 @@ import type { Usage } from '@anthropic-ai/sdk/resources/messages';
 import type { ClientEvent } from '../client/events.js';
 import { countItems } from './input.js';
 import type { TornTail } from './results-file.js';
-import type { BatchSummary } from './types.js';
+import type { BatchEvent, BatchSummary } from './types.js';
 
 export class Tally {
   succeeded = 0;
@@ -64,4 +64,22 @@ export class Tally {
 /** Non-blank lines of a file, for the progress total. */
 export function countItemsOf(path: string): Promise<number> {
   return countItems(createReadStream(path, { highWaterMark: 1 << 20 }));
+}
+
+/**
+ * Tells the display a run has begun with what the results file already holds, then, for a file
+ * input whose size was not counted yet, its total once a quick streaming count has it.
+ */
+export function announceStart(
+  emit: (event: BatchEvent) => void,
+  start: Omit<Extract<BatchEvent, { type: 'start' }>, 'type'>,
+  inputPath: string | undefined,
+): void {
+  emit({ type: 'start', ...start });
+  if (start.total === undefined && inputPath !== undefined) {
+    countItemsOf(inputPath).then(
+      (total) => emit({ type: 'total', total }),
+      () => {}, // Only the progress bar's total is lost.
+    );
+  }
 }

@@ -12,7 +12,7 @@ import { readInput } from '../batch/input.js';
 import { compactResults, scanResults } from '../batch/results-file.js';
 import { BATCH_DEFAULTS } from '../batch/runner.js';
 import type { InputSource } from '../batch/source.js';
-import { countItemsOf, Tally } from '../batch/tally.js';
+import { announceStart, Tally } from '../batch/tally.js';
 import { InputTriage } from '../batch/triage.js';
 import type { ClaudeRetryClient } from '../client/create-client.js';
 import { ClaudeRetryError } from '../errors.js';
@@ -181,19 +181,16 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
     }
     if (options.signal?.aborted) onAbort();
     else if (options.stopSignal?.aborted) onStop();
-    emit({
-      type: 'start',
-      total: plan.total,
-      recorded: { succeeded: index.succeeded, errored: index.errored },
-      repaired,
-      retryErrored: Boolean(options.retryErrored),
-    });
-    if (plan.total === undefined && plan.source.path !== undefined) {
-      countItemsOf(plan.source.path).then(
-        (total) => emit({ type: 'total', total }),
-        () => {}, // Only the progress bar's total is lost.
-      );
-    }
+    announceStart(
+      emit,
+      {
+        total: plan.total,
+        recorded: { succeeded: index.succeeded, errored: index.errored },
+        repaired,
+        retryErrored: Boolean(options.retryErrored),
+      },
+      plan.source.path,
+    );
     if (plan.localWorkers === 0) {
       // A hint for the common first mistake (no worker started); some hosted Redis forbid CLIENT LIST.
       queue.getWorkersCount().then(
