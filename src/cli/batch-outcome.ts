@@ -43,3 +43,30 @@ export async function showBatchRun<S extends BatchSummary>(
   if (summary.ended !== 'completed') return { summary, exitCode: ExitCode.Interrupted };
   return { summary, exitCode: text.someErrored ? ExitCode.PartialBatch : ExitCode.Success };
 }
+
+/** What both kinds of batch command read from their flags and the terminal alike. */
+export interface CommonBatchFlags {
+  readonly input: string;
+  readonly output: string;
+  readonly model?: string | undefined;
+  readonly maxTokens?: number | undefined;
+  readonly prompts?: boolean | undefined;
+  readonly retryErrored?: boolean | undefined;
+  readonly strict?: boolean | undefined;
+}
+
+/** The run options shared by `runBatch` and `runDistributedBatch`, from the flags and the IO. */
+export function commonBatchOptions(flags: CommonBatchFlags, io: CliIO) {
+  return {
+    input: flags.input,
+    output: flags.output,
+    stdin: io.stdin,
+    cwd: io.cwd,
+    defaults: { model: flags.model, maxTokens: flags.maxTokens },
+    ...(flags.prompts ? { format: 'prompts' as const } : {}),
+    retryErrored: flags.retryErrored,
+    strict: flags.strict,
+    stopSignal: io.signal,
+    ...(io.forceSignal ? { signal: io.forceSignal } : {}),
+  };
+}

@@ -13,7 +13,7 @@ import {
   resolveModel,
   retryOptionsFrom,
 } from '../cli/api-flags.js';
-import { showBatchRun } from '../cli/batch-outcome.js';
+import { commonBatchOptions, showBatchRun } from '../cli/batch-outcome.js';
 import type { ExitCodeValue } from '../cli/exit-codes.js';
 import type { CliIO } from '../cli/io.js';
 import { connectSharedPacing } from '../cli/shared-pacing.js';
@@ -118,22 +118,13 @@ async function runQueuedBatch(
     async () => {
       if (client) await connectSharedPacing(client, (line) => progress.log(line));
       return runDistributedBatch({
-        input: options.input,
-        output: options.output,
-        stdin: io.stdin,
-        cwd: io.cwd,
+        ...commonBatchOptions(options, io),
         queue: options.queue,
         ...(options.queueName !== undefined ? { queueName: options.queueName } : {}),
         localWorkers: options.localWorkers,
         ...(options.enqueueAhead !== undefined ? { enqueueAhead: options.enqueueAhead } : {}),
         ...(options.worker ? { worker: options.worker } : {}),
         ...(client ? { client } : {}),
-        defaults: { model: options.model, maxTokens: options.maxTokens },
-        ...(options.prompts ? { format: 'prompts' as const } : {}),
-        retryErrored: options.retryErrored,
-        strict: options.strict,
-        stopSignal: io.signal,
-        ...(io.forceSignal ? { signal: io.forceSignal } : {}),
         onEvent,
       });
     },

@@ -18,7 +18,7 @@ import {
   resolveModel,
   retryOptionsFrom,
 } from '../api-flags.js';
-import { showBatchRun } from '../batch-outcome.js';
+import { commonBatchOptions, showBatchRun } from '../batch-outcome.js';
 import type { ExitCodeValue } from '../exit-codes.js';
 import type { CliIO } from '../io.js';
 import { positiveInteger } from '../parse.js';
@@ -83,22 +83,7 @@ async function runWithClient(
   };
   await connectSharedPacing(client, (line) => progress.log(line));
   const { summary, exitCode } = await showBatchRun(
-    () =>
-      runBatch({
-        input: options.input,
-        output: options.output,
-        stdin: io.stdin,
-        cwd: io.cwd,
-        client,
-        concurrency: options.concurrency,
-        defaults: { model: options.model, maxTokens: options.maxTokens },
-        ...(options.prompts ? { format: 'prompts' as const } : {}),
-        retryErrored: options.retryErrored,
-        strict: options.strict,
-        stopSignal: io.signal,
-        ...(io.forceSignal ? { signal: io.forceSignal } : {}),
-        onEvent,
-      }),
+    () => runBatch({ ...commonBatchOptions(options, io), client, concurrency: options.concurrency, onEvent }),
     { progress, io, output: options.output, resumeCommand: options.resumeCommand, hasStarted: () => started },
   );
   if (options.input === '-' && summary.ended !== 'completed') {
