@@ -4,9 +4,10 @@
  */
 import Anthropic, { RateLimitError } from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
-import { createClient } from '../src/client/create-client.js';
 import type { Classifier } from '../src/retry/classify.js';
-import { retry } from '../src/retry/retry.js';
+import { built } from './package.js';
+
+const { createClient, retry } = built;
 
 export const BENCH_KEY = 'sk-bench-simulated-key';
 

@@ -4,8 +4,8 @@
  * starts on `go`, and answers with what happened.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { createClient } from '../src/client/create-client.js';
 import type { Send } from './contenders.js';
+import { built } from './package.js';
 import { MODEL } from './scenarios.js';
 import { runWorkload } from './workload.js';
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     const sdk = new Anthropic({ apiKey, baseURL, maxRetries: 10 });
     send = (body, signal) => sdk.messages.create(body, { signal });
   } else {
-    const client = createClient({
+    const client = built.createClient({
       apiKey,
       baseURL,
       ...(kind === 'redis' ? { pacing: { store: args.redisUrl } } : {}),
