@@ -132,6 +132,29 @@ describe('createClient over real HTTP', () => {
     expect(clock.sleeps).toEqual([1000]);
   });
 
+  it("counts the client's deadline from each call, not from createClient()", async () => {
+    const { client, clock } = testClient({ deadline: 1200, jitter: 'none' });
+    await clock.advance(5000); // far past 1200 ms after the client was made
+    server.script({ status: 500 });
+    const message = await client.messages.create(params);
+    expect(message.content).toEqual([{ type: 'text', text: 'hello there' }]);
+    expect(clock.sleeps).toEqual([1000]);
+  });
+
+  it('refuses a bad retry option when the client is made, naming it', () => {
+    expect(() => createClient({ apiKey: KEY, baseURL: server.url, retry: { maxAttempts: 0 } })).toThrow(
+      'Invalid retry option `maxAttempts`: expected an integer >= 1, got 0.',
+    );
+  });
+
+  it("rejects a call whose own retry options are bad, and the client's stay in force", async () => {
+    const { client } = testClient();
+    await expect(client.messages.create(params, { retry: { jitter: 'wobbly' as 'full' } })).rejects.toThrow(
+      'Invalid retry option `jitter`: wobbly.',
+    );
+    await expect(client.messages.create(params)).resolves.toMatchObject({ type: 'message' });
+  });
+
   it('an abort while waiting to retry stops at once', async () => {
     const clock = new VirtualClock({ auto: false });
     const controller = new AbortController();

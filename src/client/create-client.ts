@@ -9,8 +9,8 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import { createPacer } from '../pacing/pacer.js';
 import { type ClientPacingOptions, type OwnedStore, resolvePacingStore } from '../pacing/shared-store.js';
 import type { FailureKind } from '../retry/classify.js';
-import type { RetryOptions } from '../retry/options.js';
-import { retry } from '../retry/retry.js';
+import { type ResolvedRetryOptions, type RetryOptions, resolveRetryOptions } from '../retry/options.js';
+import { type AttemptContext, retryResolved } from '../retry/retry.js';
 import { attemptFailed, beginAttempt } from './attempt-steps.js';
 import { type ClientEvent, type ClientEventType, EventHub, type Listener } from './events.js';
 import type { Pacer } from './pacer.js';
@@ -152,33 +152,39 @@ function buildClient(
 ): ClaudeRetryClient {
   const anthropic = buildAnthropic(options);
   const clock = options.clock ?? options.retry?.clock ?? systemClock;
+  // The client's retry policy is checked and filled in once, here: a bad option fails createClient()
+  // instead of every call, and a call without options of its own does no work for it.
+  const clientRetry: RetryOptions = { clock, budget: pacer?.budget, ...options.retry };
+  const clientPolicy = resolveRetryOptions(clientRetry);
+  // A deadline given in milliseconds counts from each call's start.
+  const deadlinePerCall = typeof clientRetry.deadline === 'number';
+
+  function policyFor(request: RequestOptions): ResolvedRetryOptions {
+    if (request.retry === undefined && !deadlinePerCall) return clientPolicy;
+    return resolveRetryOptions({ ...clientRetry, ...request.retry });
+  }
 
   async function create(
     params: MessageCreateParamsNonStreaming,
     request: RequestOptions = {},
   ): Promise<Message> {
     const model = params.model;
-    const retryOptions: RetryOptions = { clock, budget: pacer?.budget, ...options.retry, ...request.retry };
-    const signal = request.signal ?? retryOptions.signal;
+    const policy = policyFor(request);
+    const signal = request.signal ?? policy.signal;
+    const timeout = request.timeout ?? options.timeout;
     let lastKind: FailureKind | undefined;
-    return retry(
-      async ({ attempt, remainingMs }) => {
-        const scope = { model, attempt };
-        const open = await beginAttempt(
-          { model, attempt, params, signal, remainingMs, timeout: request.timeout ?? options.timeout },
-          pacer,
-          events,
-          clock,
-        );
-        try {
-          const { data, response, request_id } = await anthropic.messages
-            .create(params, {
-              ...(signal ? { signal } : {}),
-              ...(open.timeout !== undefined ? { timeout: open.timeout } : {}),
-              ...(request.headers ? { headers: request.headers } : {}),
-              maxRetries: 0,
-            })
-            .withResponse();
+    const attempt = async ({ attempt, remainingMs }: AttemptContext): Promise<Message> => {
+      const open = await beginAttempt(
+        { model, attempt, params, signal, remainingMs, timeout },
+        pacer,
+        events,
+        clock,
+      );
+      try {
+        const { data, response, request_id } = await anthropic.messages
+          .create(params, sdkRequestOptions(signal, open.timeout, request.headers))
+          .withResponse();
+        if (events.listens('response')) {
           events.emit('response', {
             model,
             attempt,
@@ -186,26 +192,26 @@ function buildClient(
             requestId: request_id ?? undefined,
             durationMs: clock.now() - open.started,
           });
-          open.permit?.settle({ status: response.status, headers: response.headers, usage: data.usage });
-          return data;
-        } catch (error) {
-          lastKind = attemptFailed(error, scope, open, events, clock).kind;
-          throw error;
         }
+        open.permit?.settle({ status: response.status, headers: response.headers, usage: data.usage });
+        return data;
+      } catch (error) {
+        lastKind = attemptFailed(error, { model, attempt }, open, events, clock).kind;
+        throw error;
+      }
+    };
+    return retryResolved(attempt, {
+      ...policy,
+      signal,
+      onRetry: (event) => {
+        policy.onRetry?.(event);
+        events.emit('retry', { ...event, model });
       },
-      {
-        ...retryOptions,
-        ...(signal ? { signal } : {}),
-        onRetry: (event) => {
-          retryOptions.onRetry?.(event);
-          events.emit('retry', { ...event, model });
-        },
-        onGiveUp: (event) => {
-          retryOptions.onGiveUp?.(event);
-          events.emit('giveUp', { ...event, model, kind: lastKind });
-        },
+      onGiveUp: (event) => {
+        policy.onGiveUp?.(event);
+        events.emit('giveUp', { ...event, model, kind: lastKind });
       },
-    );
+    });
   }
 
   return {
@@ -242,6 +248,19 @@ function buildClient(
       return buildClient(merged, events, next.pacer, next.owned);
     },
   };
+}
+
+/** The SDK's options for one attempt: only what is set, and never its own retries. */
+function sdkRequestOptions(
+  signal: AbortSignal | undefined,
+  timeout: number | undefined,
+  headers: Record<string, string> | undefined,
+): Anthropic.RequestOptions {
+  const sdkOptions: Anthropic.RequestOptions = { maxRetries: 0 };
+  if (signal) sdkOptions.signal = signal;
+  if (timeout !== undefined) sdkOptions.timeout = timeout;
+  if (headers) sdkOptions.headers = headers;
+  return sdkOptions;
 }
 
 /** A copy of the SDK client with the connection options in `more` applied. */

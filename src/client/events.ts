@@ -49,6 +49,7 @@ export class EventHub {
   }
 
   emit<K extends ClientEventType>(type: K, payload: ClientEventMap[K]): void {
+    if (!this.listens(type)) return;
     const event = { type, ...payload } as ClientEvent;
     this.onEvent?.(event);
     const set = this.listeners.get(type);

@@ -27,11 +27,21 @@ interface Plan {
   source: 'server' | 'backoff';
 }
 
-export async function retry<T>(
+export function retry<T>(fn: (context: AttemptContext) => Promise<T>, options?: RetryOptions): Promise<T> {
+  let opts: ResolvedRetryOptions;
+  try {
+    opts = resolveRetryOptions(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return retryResolved(fn, opts);
+}
+
+/** The loop itself, with options already checked and filled in (a client resolves its own once). */
+export async function retryResolved<T>(
   fn: (context: AttemptContext) => Promise<T>,
-  options?: RetryOptions,
+  opts: ResolvedRetryOptions,
 ): Promise<T> {
-  const opts = resolveRetryOptions(options);
   const { clock, signal } = opts;
   let previousDelay = opts.baseDelay;
 
