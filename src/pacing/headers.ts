@@ -29,23 +29,40 @@ function wholeNumber(raw: string | undefined): number | undefined {
   return Number.isSafeInteger(value) ? value : undefined;
 }
 
+/** Each dimension's three header names, built once: they are looked up on every answer. */
+const HEADER_NAMES = DIMENSIONS.map((dimension) => {
+  const prefix = `anthropic-ratelimit-${dimension}`;
+  return { dimension, limit: `${prefix}-limit`, remaining: `${prefix}-remaining`, reset: `${prefix}-reset` };
+});
+
+/**
+ * The last reset time parsed: answers that arrive within the same second carry the same text, so
+ * most answers need no parsing at all.
+ */
+let lastReset: { text: string; at: number | undefined } = { text: '', at: undefined };
+
+function resetAt(raw: string | undefined): number | undefined {
+  const text = raw?.trim();
+  if (!text) return undefined;
+  if (text !== lastReset.text) lastReset = { text, at: parseResetTime(text)?.getTime() };
+  return lastReset.at;
+}
+
 /** The readings in `headers`; an empty object when there are none. */
 export function parseRateLimitHeaders(headers: HeaderSource): RateLimitSnapshot {
   const snapshot: RateLimitSnapshot = {};
   if (!headers) return snapshot;
-  for (const dimension of DIMENSIONS) {
-    const prefix = `anthropic-ratelimit-${dimension}`;
+  for (const names of HEADER_NAMES) {
+    // `tokens-*` repeats the tightest of input/output when those are present: counting it again
+    // would charge every token twice. It is kept only alone (an older combined token limit).
+    if (names.dimension === 'tokens' && (snapshot['input-tokens'] || snapshot['output-tokens'])) break;
     // Most answers of an unlimited server carry none of these: one lookup per dimension then.
-    const limit = wholeNumber(getHeader(headers, `${prefix}-limit`));
+    const limit = wholeNumber(getHeader(headers, names.limit));
     if (limit === undefined || limit <= 0) continue;
-    const remaining = wholeNumber(getHeader(headers, `${prefix}-remaining`));
+    const remaining = wholeNumber(getHeader(headers, names.remaining));
     if (remaining === undefined) continue;
-    const reset = parseResetTime(getHeader(headers, `${prefix}-reset`)?.trim());
-    snapshot[dimension] = { limit, remaining, resetAt: reset?.getTime() };
+    snapshot[names.dimension] = { limit, remaining, resetAt: resetAt(getHeader(headers, names.reset)) };
   }
-  // `tokens-*` repeats the tightest of input/output when those are present: counting it again would
-  // charge every token twice. It is kept only alone (an older combined token limit).
-  if (snapshot['input-tokens'] || snapshot['output-tokens']) delete snapshot.tokens;
   return snapshot;
 }
 

@@ -206,17 +206,44 @@ export function settleStep(
   }
 
   const limited = outcome === 'rate_limited';
-  const refused: readonly Dimension[] = isEmpty(report.readings)
-    ? NONE
-    : DIMENSIONS.filter((d) => {
-        const reading = report.readings[d];
-        return reading !== undefined && reading.remaining < costIn(d, cost);
-      });
+  // Which limits the server said were too low for this request (on a 429, the one that ran out).
+  const refused = isEmpty(report.readings) ? NONE : learnFromReadings(state, report, kept, limited, now);
+  const unexplained429 = limited && refused.length === 0;
+  // The server named a wait without saying which limit ran out: nobody sends before it is over.
+  if (unexplained429 && report.retryAfterMs !== undefined) {
+    state.blockedUntil = Math.max(state.blockedUntil, now + report.retryAfterMs);
+  }
+  const change = recordOutcome(
+    state.overload,
+    { seq: ticket.seq, sentAt: ticket.sentAt, kind: outcome },
+    now,
+    policy.overload,
+  );
+  prune(state.ledger, now);
+  return { learned: isLearned(state), unexplained429, change };
+}
+
+/**
+ * Brings the learned buckets up to date with the readings an answer carried; returns the limits
+ * whose `remaining` was below what the request needed.
+ */
+function learnFromReadings(
+  state: ModelState,
+  report: SettleReport,
+  kept: RequestCost,
+  limited: boolean,
+  now: number,
+): readonly Dimension[] {
+  const { ticket, cost } = report;
+  const refused = DIMENSIONS.filter((d) => {
+    const reading = report.readings[d];
+    return reading !== undefined && reading.remaining < costIn(d, cost);
+  });
   // The ledger kept what a reading this old would need only up to the horizon (see prune).
-  const fresh = now - ticket.sentAt <= READING_HORIZON_MS;
+  if (now - ticket.sentAt > READING_HORIZON_MS) return refused;
   for (const dimension of DIMENSIONS) {
     const reading = report.readings[dimension];
-    if (!reading || !fresh) continue;
+    if (!reading) continue;
     const before = state.learned[dimension];
     // On admission the server charged the real input and the whole max_tokens; the unused output
     // came back when the answer ended, after the reading was taken.
@@ -248,12 +275,5 @@ export function settleStep(
     }
     state.learned[dimension] = after;
   }
-  const unexplained429 = limited && refused.length === 0;
-  // The server named a wait without saying which limit ran out: nobody sends before it is over.
-  if (unexplained429 && report.retryAfterMs !== undefined) {
-    state.blockedUntil = Math.max(state.blockedUntil, now + report.retryAfterMs);
-  }
-  const change = recordOutcome(state.overload, { ...ticket, kind: outcome }, now, policy.overload);
-  prune(state.ledger, now);
-  return { learned: isLearned(state), unexplained429, change };
+  return refused;
 }
