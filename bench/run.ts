@@ -17,6 +17,14 @@ const clientFilter = args.includes('--client') ? args[args.indexOf('--client') +
 const onlyScenarios = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--client');
 const contenders = CONTENDERS.filter((c) => !clientFilter || c.name.includes(clientFilter));
 
+const OVERHEAD_LEGEND = [
+  'ok and failed count every measured round. "vs bare SDK": mean of the per-round ratios to the bare SDK',
+  '± the half-width of its 95% interval; "SDK, maxRetries 10" does exactly what the default SDK does here,',
+  'so its row is the noise floor between two identical clients. "stubbed fetch": the same clients with',
+  "fetch answering at once in process, so the time per call is the SDK's code plus the client's own;",
+  '"with rate-limit headers": the answer also carries the anthropic-ratelimit-* headers the real API sends.',
+];
+
 const mock = forkMock();
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -75,7 +83,9 @@ async function main(): Promise<void> {
         : await runScenario(scenario);
     out.push(scenario.title);
     if (scenario.ideal) out.push(`ideal ${(scenario.ideal.ms / 1000).toFixed(2)} s = ${scenario.ideal.how}`);
-    out.push(...formatTable(rows, scenario.key === 'd' ? 'overhead' : 'burst'), '');
+    out.push(...formatTable(rows, scenario.key === 'd' ? 'overhead' : 'burst'));
+    if (scenario.key === 'd') out.push(...OVERHEAD_LEGEND);
+    out.push('');
   }
   out.push(`benchmark took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(`${out.join('\n')}\n`);

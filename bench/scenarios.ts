@@ -109,7 +109,7 @@ function overhead(): Scenario {
   const n = 1000;
   return {
     key: 'd',
-    title: `(d) per-request overhead: ${n} requests, 8 workers, no limits, no latency`,
+    title: `(d) per-request overhead: rounds of ${n} requests, 8 workers, no limits, no latency`,
     server: { seed: SEED },
     bodies: Array.from({ length: n }, (_, i) => greeting(i, 100)),
     workers: 8,
