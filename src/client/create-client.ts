@@ -164,12 +164,15 @@ function buildClient(
     return resolveRetryOptions({ ...clientRetry, ...request.retry });
   }
 
-  async function create(
-    params: MessageCreateParamsNonStreaming,
-    request: RequestOptions = {},
-  ): Promise<Message> {
+  // Not async itself: one promise per call fewer held while the request is out.
+  function create(params: MessageCreateParamsNonStreaming, request: RequestOptions = {}): Promise<Message> {
     const model = params.model;
-    const policy = policyFor(request);
+    let policy: ResolvedRetryOptions;
+    try {
+      policy = policyFor(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const signal = request.signal ?? policy.signal;
     const timeout = request.timeout ?? options.timeout;
     let lastKind: FailureKind | undefined;
