@@ -28,20 +28,28 @@ export interface OpenAttempt {
   readonly started: number;
 }
 
-export async function beginAttempt(
+/** Opens an attempt: at once when the pacer lets it through straight away, else once it does. */
+export function beginAttempt(
   start: AttemptStart,
   pacer: Pacer | undefined,
   events: EventHub,
   clock: Clock,
-): Promise<OpenAttempt> {
+): OpenAttempt | Promise<OpenAttempt> {
   const { model, attempt, params, signal, remainingMs } = start;
   const deadline = remainingMs === undefined ? undefined : clock.now() + remainingMs;
-  const permit = await pacer?.acquire({ model, params, signal, deadline, attempt });
-  const leftAfterWait = deadline === undefined ? undefined : Math.max(1, deadline - clock.now());
-  const timeout = minDefined(start.timeout, leftAfterWait);
-  const started = clock.now();
-  events.emit('request', { model, attempt });
-  return { permit, timeout, started };
+  const open = (permit: Permit | undefined): OpenAttempt => {
+    const leftAfterWait = deadline === undefined ? undefined : Math.max(1, deadline - clock.now());
+    const timeout = minDefined(start.timeout, leftAfterWait);
+    const started = clock.now();
+    events.emit('request', { model, attempt });
+    return { permit, timeout, started };
+  };
+  const acquired = pacer?.acquire({ model, params, signal, deadline, attempt });
+  return isPromiseLike(acquired) ? Promise.resolve(acquired).then(open) : open(acquired);
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
 }
 
 /** Classifies a failed attempt, reports its answer (if it got one) and settles its permit. */

@@ -31,7 +31,7 @@ export interface Permit {
 
 export interface Pacer {
   /** Resolves when the request may be sent; rejects on abort or when the wait would pass the deadline. */
-  acquire(request: PacingRequest): Promise<Permit>;
+  acquire(request: PacingRequest): Permit | Promise<Permit>;
   /** The shared retry budget, if this pacer keeps one. */
   readonly budget?: RetryBudget | undefined;
 }

@@ -63,7 +63,8 @@ export class Lane {
     return this.queue.length;
   }
 
-  acquire(request: LaneRequest): Promise<Ticket> {
+  /** A ticket at once when the store can say yes straight away, else a promise of one. */
+  acquire(request: LaneRequest): Ticket | Promise<Ticket> {
     if (request.signal?.aborted) return Promise.reject(abortReason(request.signal));
     if (this.queue.length === 0 && !this.pumping && !this.deciding && this.inFlight < this.allowed) {
       return this.tryAtOnce(request);
@@ -76,7 +77,7 @@ export class Lane {
    * If the request must wait after all, it goes to the FRONT of the line: it came before anyone who
    * queued while the store was deciding.
    */
-  private tryAtOnce(request: LaneRequest): Promise<Ticket> {
+  private tryAtOnce(request: LaneRequest): Ticket | Promise<Ticket> {
     const { store } = this.host;
     if (store.takeSync) {
       // The store answers at once: decide now, with no window in which others must queue.
@@ -93,7 +94,7 @@ export class Lane {
         return this.wait(request, true);
       }
       this.host.onGrant(this, result, false);
-      return Promise.resolve(result.ticket);
+      return result.ticket;
     }
     this.inFlight++;
     this.deciding = true;

@@ -29,13 +29,15 @@ function setup(options: Parameters<typeof createPacer>[0] = {}) {
     name: string,
     extra: { maxTokens?: number; signal?: AbortSignal; deadline?: number; attempt?: number } = {},
   ) => {
-    const promise = pacer.acquire({
-      model: 'm',
-      params: params(extra.maxTokens),
-      signal: extra.signal,
-      deadline: extra.deadline,
-      attempt: extra.attempt,
-    });
+    const promise = Promise.resolve(
+      pacer.acquire({
+        model: 'm',
+        params: params(extra.maxTokens),
+        signal: extra.signal,
+        deadline: extra.deadline,
+        attempt: extra.attempt,
+      }),
+    );
     promise.then(
       () => order.push(name),
       () => order.push(`${name} rejected`),

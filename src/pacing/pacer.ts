@@ -85,14 +85,13 @@ export class HeaderAwarePacer implements Pacer {
     };
   }
 
-  acquire(request: PacingRequest): Promise<Permit> {
+  acquire(request: PacingRequest): Permit | Promise<Permit> {
     const { model, params } = request;
     const info = this.laneFor(model);
     const rawInput = estimateInputTokens(params);
     const cost = estimateCost(params, this.inputScale.get(model), rawInput);
     const attempt = request.attempt ?? 1;
-    const lane = { cost, signal: request.signal, deadline: request.deadline, attempt };
-    return info.lane.acquire(lane).then((ticket): Permit => {
+    const permitFor = (ticket: Ticket): Permit => {
       if (attempt === 1) this.budget?.recordRequest();
       let settled = false;
       return {
@@ -102,7 +101,10 @@ export class HeaderAwarePacer implements Pacer {
           this.settle(info, ticket, cost, rawInput, outcome);
         },
       };
-    });
+    };
+    // Most of the time the store says yes at once: no promise then.
+    const ticket = info.lane.acquire({ cost, signal: request.signal, deadline: request.deadline, attempt });
+    return ticket instanceof Promise ? ticket.then(permitFor) : permitFor(ticket);
   }
 
   /** Requests waiting in line for `model` (for progress displays and tests). */
