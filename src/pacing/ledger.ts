@@ -79,9 +79,13 @@ export function unaccounted(
  * but holds nothing else back, so the ledger stays as short as the traffic of the last minute.
  */
 export function prune(ledger: LedgerEntry[], now: number): void {
-  const oldestInFlight = ledger.find(
-    (entry) => entry.settledAt === undefined && now - entry.sentAt <= READING_HORIZON_MS,
-  );
+  let oldestInFlight: LedgerEntry | undefined;
+  for (const entry of ledger) {
+    if (entry.settledAt === undefined && now - entry.sentAt <= READING_HORIZON_MS) {
+      oldestInFlight = entry;
+      break;
+    }
+  }
   let kept = 0;
   for (const entry of ledger) {
     const settledEarly =
@@ -90,6 +94,12 @@ export function prune(ledger: LedgerEntry[], now: number): void {
     if (!settledEarly && now - entry.sentAt <= LEDGER_TTL_MS) ledger[kept++] = entry;
   }
   ledger.length = kept;
+}
+
+/** The entry of ticket `seq`, if the ledger still has it. */
+export function entryOf(ledger: readonly LedgerEntry[], seq: number): LedgerEntry | undefined {
+  for (const entry of ledger) if (entry.seq === seq) return entry;
+  return undefined;
 }
 
 /** Charges of requests in flight that may not have reached the server yet. */

@@ -3,6 +3,7 @@ import {
   gate,
   initialOverloadState,
   markProbe,
+  type OutcomeKind,
   DEFAULT_OVERLOAD_POLICY as policy,
   recordOutcome,
 } from './overload.js';
@@ -61,6 +62,16 @@ describe('overload state', () => {
     expect(record('server_error')?.detail).toMatch(
       /^6 of the last 12 requests failed with server or connection errors/,
     );
+  });
+
+  it('judges a burst on the last 20 outcomes only, however many are kept', () => {
+    const state = initialOverloadState();
+    let seq = 0;
+    const record = (kind: OutcomeKind) => recordOutcome(state, { seq: ++seq, sentAt: T0, kind }, T0, policy);
+    for (let i = 0; i < 25; i++) record('success');
+    for (let i = 0; i < 9; i++) expect(record('server_error')).toBeUndefined();
+    expect(record('server_error')?.detail).toMatch(/^10 of the last 20 requests failed/);
+    expect(state.recent.length).toBeLessThan(40);
   });
 
   it('forgets outcomes older than the failure window', () => {

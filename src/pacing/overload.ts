@@ -43,7 +43,7 @@ export interface OverloadState {
   probeSentAt: number;
   probeDelay: number;
   nextProbeAt: number;
-  /** Recent outcomes, oldest first. */
+  /** Recent outcomes, oldest first: the last RECENT count (older ones are dropped in batches). */
   recent: { at: number; failed: boolean }[];
 }
 
@@ -112,12 +112,9 @@ export function recordOutcome(
   }
   const failed = FAILURES.has(kind);
   state.recent.push({ at: now, failed });
-  while (
-    state.recent.length > RECENT ||
-    (state.recent[0] && now - state.recent[0].at > policy.failureWindow)
-  ) {
-    state.recent.shift();
-  }
+  // Only the last RECENT count; the older ones go twenty at a time, not one per answer.
+  if (state.recent.length >= 2 * RECENT) state.recent.splice(0, state.recent.length - RECENT);
+  while (state.recent[0] && now - state.recent[0].at > policy.failureWindow) state.recent.shift();
 
   if (state.overloaded) {
     // Only answers to requests sent during the overload (probes) say anything about it.
@@ -138,8 +135,9 @@ export function recordOutcome(
   }
 
   if (!failed || sentAt < state.recoveredAt) return undefined;
-  const failures = state.recent.filter((o) => o.failed).length;
-  const burst = failures >= policy.minFailures && failures >= policy.failureShare * state.recent.length;
+  const counted = state.recent.slice(-RECENT);
+  const failures = counted.filter((o) => o.failed).length;
+  const burst = failures >= policy.minFailures && failures >= policy.failureShare * counted.length;
   if (kind !== 'overloaded' && !burst) return undefined;
   state.overloaded = true;
   state.since = now;
@@ -149,7 +147,7 @@ export function recordOutcome(
   const why =
     kind === 'overloaded'
       ? 'the server answered 529 overloaded'
-      : `${failures} of the last ${state.recent.length} requests failed with server or connection errors`;
+      : `${failures} of the last ${counted.length} requests failed with server or connection errors`;
   return {
     state: 'overloaded',
     detail: `${why}; holding requests, probing from ${formatMs(policy.firstProbeDelay)}`,

@@ -16,7 +16,15 @@ import {
 import type { RequestCost } from './estimate.js';
 import { DIMENSIONS, type Dimension } from './headers.js';
 import { applyReading } from './learn.js';
-import { costIn, type LedgerEntry, pendingIn, prune, READING_HORIZON_MS, unaccounted } from './ledger.js';
+import {
+  costIn,
+  entryOf,
+  type LedgerEntry,
+  pendingIn,
+  prune,
+  READING_HORIZON_MS,
+  unaccounted,
+} from './ledger.js';
 import { gate, initialOverloadState, markProbe, type OverloadState, recordOutcome } from './overload.js';
 import type {
   SettleReport,
@@ -190,7 +198,7 @@ export function settleStep(
   const { ticket, cost, outcome } = report;
   foldLanded(state, now);
   const kept = keptCost(report);
-  const entry = state.ledger.find((e) => e.seq === ticket.seq);
+  const entry = entryOf(state.ledger, ticket.seq);
   for (const [dimension, bucket] of learnedEntries(state)) {
     // Answered, so its charge has landed (or, if already counted as landed, the difference comes back).
     if (entry && !entry.folded) fold(bucket, costIn(dimension, kept), now);
