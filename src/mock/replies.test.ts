@@ -33,9 +33,11 @@ describe('countTokens', () => {
         ],
       }),
     ).toBe(9);
-    const image = { type: 'image', source: { type: 'base64', data: 'xyz' } };
-    expect(countInputTokens({ messages: [{ role: 'user', content: [image] }] })).toBe(
-      countTokens(JSON.stringify(image)),
+    const image = { type: 'image', source: { type: 'base64', data: 'xyz'.repeat(100_000) } };
+    expect(countInputTokens({ messages: [{ role: 'user', content: [image] }] })).toBe(1600);
+    const toolUse = { type: 'tool_use', id: 't1', name: 'f', input: { q: 'abc' } };
+    expect(countInputTokens({ messages: [{ role: 'assistant', content: [toolUse] }] })).toBe(
+      countTokens(JSON.stringify(toolUse)),
     );
   });
 });

@@ -7,18 +7,27 @@ export function countTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
+/**
+ * What the simulator bills for an image: the most the real API bills for one (it scales larger
+ * images down to about 1,600 tokens), whatever the size of its base64.
+ */
+export const IMAGE_TOKENS = 1600;
+
 function countContent(content: string | ContentBlock[]): number {
   if (typeof content === 'string') return countTokens(content);
   let total = 0;
   for (const block of content) {
-    total += block.type === 'text' ? countTokens(block.text ?? '') : countTokens(JSON.stringify(block));
+    if (block.type === 'text') total += countTokens(block.text ?? '');
+    else if (block.type === 'image') total += IMAGE_TOKENS;
+    else total += countTokens(JSON.stringify(block));
   }
   return total;
 }
 
 /**
  * Input tokens of a request as the simulator bills them: `countTokens` of the system prompt plus
- * `countTokens` of every message (each text block counted on its own, other blocks as their JSON).
+ * `countTokens` of every message (each text block counted on its own, an image as IMAGE_TOKENS,
+ * other blocks as their JSON).
  */
 export function countInputTokens(request: Pick<CountTokensRequest, 'system' | 'messages'>): number {
   let total = request.system === undefined ? 0 : countContent(request.system);

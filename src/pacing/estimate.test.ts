@@ -38,7 +38,26 @@ describe('estimateInputTokens', () => {
     for (const body of bodies) {
       expect(estimateInputTokens(body)).toBe(countInputTokens(body as unknown as CountTokensRequest));
     }
-    expect(bodies.map((b) => estimateInputTokens(b))).toEqual([2, 3 + 1001, 4 + 2 + 3 + 1 + 21]);
+    expect(bodies.map((b) => estimateInputTokens(b))).toEqual([2, 3 + 1001, 4 + 2 + 3 + 1 + 1600]);
+  });
+
+  it('counts an image as the 1,600 tokens the API scales it to, not by the size of its base64', () => {
+    const photo = 'A'.repeat(4_000_000); // a 3 MB image, base64
+    const body: MessageCreateParams = {
+      model: 'm',
+      max_tokens: 10,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: photo } },
+            { type: 'text', text: 'What is this?' },
+          ],
+        },
+      ],
+    };
+    expect(estimateInputTokens(body)).toBe(1600 + 4);
+    expect(countInputTokens(body as unknown as CountTokensRequest)).toBe(1600 + 4);
   });
 
   it('adds tool definitions, which the real API bills as input', () => {

@@ -1,6 +1,7 @@
 /**
  * What a request will cost before it is sent, as the API charges it: one request, its input tokens
- * (estimated at one token per 4 characters, the same rule the simulated API bills by) and its
+ * (estimated at one token per 4 characters and IMAGE_TOKENS per image, the rules the simulated API
+ * bills by) and its
  * `max_tokens` of output (charged in full at admission, refunded when the answer ends).
  */
 import type { MessageCreateParams, Usage } from '@anthropic-ai/sdk/resources/messages';
@@ -16,16 +17,23 @@ export function estimateTextTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
+/**
+ * What one image costs at most: the API scales an image down until it is within about 1,600
+ * tokens before the model sees it, and bills it by its pixels, not by the length of its base64.
+ */
+export const IMAGE_TOKENS = 1600;
+
+function blockTokens(block: { type?: unknown; text?: unknown }): number {
+  if (block?.type === 'text' && typeof block.text === 'string') return estimateTextTokens(block.text);
+  if (block?.type === 'image') return IMAGE_TOKENS;
+  return estimateTextTokens(JSON.stringify(block) ?? '');
+}
+
 function contentTokens(content: unknown): number {
   if (typeof content === 'string') return estimateTextTokens(content);
   if (!Array.isArray(content)) return 0;
   let total = 0;
-  for (const block of content as { type?: unknown; text?: unknown }[]) {
-    total +=
-      block?.type === 'text' && typeof block.text === 'string'
-        ? estimateTextTokens(block.text)
-        : estimateTextTokens(JSON.stringify(block) ?? '');
-  }
+  for (const block of content as { type?: unknown; text?: unknown }[]) total += blockTokens(block);
   return total;
 }
 
