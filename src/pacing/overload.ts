@@ -75,8 +75,11 @@ export function initialOverloadState(): OverloadState {
 export type Gate = { open: true; probe: boolean } | { open: false; waitMs: number };
 
 /** May a request go now, and is it a probe? */
+/** The answer on every request while the server is not overloaded: made once. */
+const OPEN: Gate = Object.freeze({ open: true, probe: false });
+
 export function gate(state: OverloadState, now: number, policy: OverloadPolicy): Gate {
-  if (!state.overloaded) return { open: true, probe: false };
+  if (!state.overloaded) return OPEN;
   const probeBusy = state.probeSeq !== 0 && now - state.probeSentAt < policy.probeTimeout;
   // While a probe is out there is no telling when it will answer: check again after a probe delay
   // (its answer wakes the waiters sooner).

@@ -37,6 +37,7 @@ import type {
 
 type StatedKey = keyof StatedLimits;
 const STATED: Record<StatedKey, Dimension> = { rpm: 'requests', itpm: 'input-tokens', otpm: 'output-tokens' };
+const STATED_KEYS = Object.keys(STATED) as StatedKey[];
 
 /** The longest we assume a request takes to reach the server (see `admissionDelay`). */
 const MAX_ADMISSION_DELAY_MS = 2000;
@@ -114,7 +115,10 @@ function foldLanded(state: ModelState, now: number): void {
 
 /** Creates, replaces or removes stated buckets so they match the policy's limits. */
 function syncStated(state: ModelState, limits: StatedLimits, now: number): void {
-  for (const key of Object.keys(STATED) as StatedKey[]) {
+  // The common case, checked first because it runs on every request: no limits stated, none kept.
+  const none = limits.rpm === undefined && limits.itpm === undefined && limits.otpm === undefined;
+  if (none && isEmpty(state.stated)) return;
+  for (const key of STATED_KEYS) {
     const perMinute = limits[key];
     if (perMinute === undefined) {
       if (state.stated[key]) delete state.stated[key];
@@ -139,6 +143,24 @@ export function takeStep(state: ModelState, cost: RequestCost, policy: StorePoli
   if (!gated.open)
     return { granted: false, waitMs: gated.waitMs, reason: 'overloaded', limit: undefined, learned };
 
+  if (learned) {
+    const worst = longestWait(state, cost, now);
+    if (worst) return { granted: false, ...worst, learned };
+  }
+
+  for (const [key, bucket] of statedEntries(state)) chargeStated(bucket, costIn(STATED[key], cost), now);
+  const ticket = { seq: ++state.nextSeq, sentAt: now };
+  state.ledger.push({ seq: ticket.seq, sentAt: now, net: cost, settledAt: undefined, folded: false });
+  if (gated.probe) markProbe(state.overload, ticket.seq, now);
+  return { granted: true, ticket, probe: gated.probe, learned };
+}
+
+/** The longest any bucket says the request must wait, and which; undefined when all hold it. */
+function longestWait(
+  state: ModelState,
+  cost: RequestCost,
+  now: number,
+): { waitMs: number; reason: WaitReason; limit: number } | undefined {
   let worst: { waitMs: number; reason: WaitReason; limit: number } | undefined;
   const consider = (reason: WaitReason, bucket: BucketState, wait: number) => {
     if (wait > 0 && (!worst || wait > worst.waitMs)) worst = { waitMs: wait, reason, limit: bucket.limit };
@@ -151,13 +173,7 @@ export function takeStep(state: ModelState, cost: RequestCost, policy: StorePoli
   for (const [key, bucket] of statedEntries(state)) {
     consider(key, bucket, statedWaitMs(bucket, costIn(STATED[key], cost), now));
   }
-  if (worst) return { granted: false, ...worst, learned };
-
-  for (const [key, bucket] of statedEntries(state)) chargeStated(bucket, costIn(STATED[key], cost), now);
-  const ticket = { seq: ++state.nextSeq, sentAt: now };
-  state.ledger.push({ seq: ticket.seq, sentAt: now, net: cost, settledAt: undefined, folded: false });
-  if (gated.probe) markProbe(state.overload, ticket.seq, now);
-  return { granted: true, ticket, probe: gated.probe, learned };
+  return worst;
 }
 
 function untilOldestLands(state: ModelState, now: number): number {
