@@ -10,8 +10,7 @@
  * - Figures are means over all rounds, not medians. A garbage collection of the old generation lands
  *   in some rounds and not others, so single rounds differ by up to 10%; a mean charges every client
  *   for the collections its allocations cause.
- * - Then the same clients with `fetch` stubbed (overhead-worker.ts, measureCode): what each one's
- *   own code costs per call, precisely, because no network and no other process is involved.
+ * - What each client's own code costs per call, without the network, is `npm run bench:code`.
  * - "vs bare SDK" is the mean of the per-round ratios to the bare SDK of the same round, with a 95%
  *   interval. The SDK with maxRetries 10 behaves exactly like the default SDK here (nothing fails),
  *   so its row shows how far apart two identical clients land: the noise floor.
@@ -20,18 +19,14 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Contender } from './contenders.js';
 import type { RemoteMock } from './mock-control.js';
-import type { CodeFigures, MeasureRequest, RoundFigures } from './overhead-worker.js';
+import type { MeasureRequest, RoundFigures } from './overhead-worker.js';
 import type { Scenario } from './scenarios.js';
 import type { Row } from './table.js';
 
 const WARM_UP_ROUNDS = 4;
 const ROUNDS = 40;
-/** Rounds over a stubbed fetch, for each kind of answer. */
-const CODE_ROUNDS = 10;
-
 interface Measured {
   rounds: RoundFigures[][];
-  code: CodeFigures[];
 }
 
 function measureInChild(request: MeasureRequest, log: (line: string) => void): Promise<Measured> {
@@ -46,7 +41,7 @@ function measureInChild(request: MeasureRequest, log: (line: string) => void): P
         return;
       }
       if (reply.error !== undefined) reject(new Error(reply.error));
-      else resolve({ rounds: reply.rounds ?? [], code: reply.code ?? [] });
+      else resolve({ rounds: reply.rounds ?? [] });
       child.kill();
     });
     child.on('exit', (code) => reject(new Error(`the overhead process ended early (exit ${code})`)));
@@ -81,7 +76,6 @@ export async function runOverhead(
         workers: scenario.workers,
         warmUpRounds: WARM_UP_ROUNDS,
         rounds: ROUNDS,
-        codeRounds: CODE_ROUNDS,
         timeLimitMs,
       },
       log,
@@ -89,7 +83,7 @@ export async function runOverhead(
   } finally {
     await mock.stop();
   }
-  const { rounds, code } = measured;
+  const { rounds } = measured;
   const requests = scenario.bodies.length;
   const bareName = contenders[0]?.name;
   const of = (round: RoundFigures[], name: string | undefined) =>
@@ -120,7 +114,6 @@ export async function runOverhead(
       cpuPerRequestUs: mean(mine.map((f) => f.cpuUs / requests)),
       cpuVsBare: cpu.change,
       cpuWithin: cpu.within,
-      code: code.find((c) => c.name === contender.name),
     };
   });
 }

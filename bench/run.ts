@@ -20,9 +20,8 @@ const contenders = CONTENDERS.filter((c) => !clientFilter || c.name.includes(cli
 const OVERHEAD_LEGEND = [
   'ok and failed count every measured round. "vs bare SDK": mean of the per-round ratios to the bare SDK',
   '± the half-width of its 95% interval; "SDK, maxRetries 10" does exactly what the default SDK does here,',
-  'so its row is the noise floor between two identical clients. "stubbed fetch": the same clients with',
-  "fetch answering at once in process, so the time per call is the SDK's code plus the client's own;",
-  '"with rate-limit headers": the answer also carries the anthropic-ratelimit-* headers the real API sends.',
+  "so its row is the noise floor between two identical clients. Each client's own code per call, without",
+  'the network: npm run bench:code.',
 ];
 
 const mock = forkMock();

@@ -17,8 +17,6 @@ export interface Row {
   cpuPerRequestUs?: number;
   cpuVsBare?: number;
   cpuWithin?: number;
-  /** Per call with fetch stubbed: answers without and with rate-limit headers, in µs. */
-  code?: { plainUs: number; withHeadersUs: number } | undefined;
 }
 
 function table(header: string[], body: string[][]): string[] {
@@ -34,23 +32,8 @@ export function formatTable(rows: readonly Row[], kind: 'burst' | 'overhead'): s
   if (kind === 'overhead') {
     const percent = (x: number | undefined, within: number | undefined) =>
       `${(x ?? 0) >= 0 ? '+' : ''}${((x ?? 0) * 100).toFixed(1)}% ± ${((within ?? 0) * 100).toFixed(1)}`;
-    const bare = rows[0]?.code;
-    const code = (us: number | undefined, bareUs: number | undefined) =>
-      us === undefined || bareUs === undefined
-        ? '-'
-        : `${us.toFixed(1)} us (${us >= bareUs ? '+' : ''}${(us - bareUs).toFixed(1)})`;
     return table(
-      [
-        'client',
-        'ok',
-        'failed',
-        'mean elapsed',
-        'vs bare SDK',
-        'client CPU/request',
-        'vs bare SDK',
-        'stubbed fetch: per call',
-        'with rate-limit headers',
-      ],
+      ['client', 'ok', 'failed', 'mean elapsed', 'vs bare SDK', 'client CPU/request', 'vs bare SDK'],
       rows.map((r) => [
         r.contender,
         String(r.succeeded),
@@ -59,8 +42,6 @@ export function formatTable(rows: readonly Row[], kind: 'burst' | 'overhead'): s
         percent(r.overheadVsBare, r.overheadWithin),
         `${Math.round(r.cpuPerRequestUs ?? 0)} us`,
         percent(r.cpuVsBare, r.cpuWithin),
-        code(r.code?.plainUs, bare?.plainUs),
-        code(r.code?.withHeadersUs, bare?.withHeadersUs),
       ]),
     );
   }
