@@ -1,7 +1,8 @@
 /**
- * The overhead scenario's measuring process: every client under test lives here, in one V8, so each
- * runs on the same warmed SDK code and the same connection pool, and only what a client adds differs.
- * Driven over IPC by bench/overhead.ts with one `measure` message; answers with each round's figures.
+ * A measuring process of the overhead scenario: the clients it is given (a client and the bare SDK)
+ * live here, in one V8, so they run on the same warmed SDK code and the same connection pool, and
+ * only what a client adds differs. Driven over IPC by bench/overhead.ts with one `measure` message;
+ * answers with each round's figures.
  */
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { CONTENDERS } from './contenders.js';

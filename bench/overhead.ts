@@ -3,17 +3,19 @@
  * and in wall time.
  *
  * How it is measured, and why:
- * - All clients run in one child process (overhead-worker.ts) against one simulated API in another.
- *   They share the SDK's warmed code and the connection pool, so what differs is what each adds.
- * - After warming up, every round runs each client once (1000 requests, 8 at a time), in an order
- *   that rotates from round to round.
+ * - Each client runs beside the bare SDK, the two in a child process of their own
+ *   (overhead-worker.ts), against one simulated API in another process. They share the SDK's warmed
+ *   code and the connection pool, so what differs is what the client adds; no third client's code
+ *   is in the process (with five in one process, each looked about 2% dearer).
+ * - After warming up, every round runs both once (1000 requests, 8 at a time), in an order that
+ *   alternates from round to round.
  * - Figures are means over all rounds, not medians. A garbage collection of the old generation lands
  *   in some rounds and not others, so single rounds differ by up to 10%; a mean charges every client
  *   for the collections its allocations cause.
+ * - "vs bare SDK" is the mean of the per-round ratios to the bare SDK of the same process and round,
+ *   with a 95% interval. The SDK with maxRetries 10 behaves exactly like the default SDK here
+ *   (nothing fails), so its row shows how far apart two identical clients land: the noise floor.
  * - What each client's own code costs per call, without the network, is `npm run bench:code`.
- * - "vs bare SDK" is the mean of the per-round ratios to the bare SDK of the same round, with a 95%
- *   interval. The SDK with maxRetries 10 behaves exactly like the default SDK here (nothing fails),
- *   so its row shows how far apart two identical clients land: the noise floor.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +26,9 @@ import type { Scenario } from './scenarios.js';
 import type { Row } from './table.js';
 
 const WARM_UP_ROUNDS = 4;
-const ROUNDS = 40;
+/** Measured rounds unless `--rounds N` says otherwise: the interval narrows as 1 / sqrt(rounds). */
+export const DEFAULT_ROUNDS = 40;
+
 interface Measured {
   rounds: RoundFigures[][];
 }
@@ -51,8 +55,13 @@ function measureInChild(request: MeasureRequest, log: (line: string) => void): P
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
+interface Relative {
+  change: number;
+  within: number;
+}
+
 /** Mean of the ratios minus one, and the half-width of its 95% interval. */
-function relative(ratios: readonly number[]): { change: number; within: number } {
+function relative(ratios: readonly number[]): Relative {
   const m = mean(ratios);
   const variance = ratios.reduce((sum, r) => sum + (r - m) ** 2, 0) / Math.max(1, ratios.length - 1);
   return { change: m - 1, within: 1.96 * Math.sqrt(variance / ratios.length) };
@@ -64,56 +73,68 @@ export async function runOverhead(
   mock: RemoteMock,
   timeLimitMs: number,
   log: (line: string) => void,
+  rounds = DEFAULT_ROUNDS,
 ): Promise<Row[]> {
+  const [bare, ...others] = contenders;
+  if (!bare) return [];
   const { url } = await mock.start(scenario.server);
-  let measured: Measured;
+  // Each client beside the bare SDK, the pair in a process of its own: as for a user, no third
+  // client's code shares the process.
+  const pairs: { contender: Contender; rounds: RoundFigures[][] }[] = [];
   try {
-    measured = await measureInChild(
-      {
-        url,
-        names: contenders.map((c) => c.name),
-        bodies: [...scenario.bodies],
-        workers: scenario.workers,
-        warmUpRounds: WARM_UP_ROUNDS,
-        rounds: ROUNDS,
-        timeLimitMs,
-      },
-      log,
-    );
+    for (const contender of others) {
+      log(`  d: ${contender.name} beside the bare SDK`);
+      const measured = await measureInChild(
+        {
+          url,
+          names: [bare.name, contender.name],
+          bodies: [...scenario.bodies],
+          workers: scenario.workers,
+          warmUpRounds: WARM_UP_ROUNDS,
+          rounds,
+          timeLimitMs,
+        },
+        log,
+      );
+      pairs.push({ contender, rounds: measured.rounds });
+    }
   } finally {
     await mock.stop();
   }
-  const { rounds } = measured;
   const requests = scenario.bodies.length;
-  const bareName = contenders[0]?.name;
-  const of = (round: RoundFigures[], name: string | undefined) =>
-    round.find((f) => f.name === name) as RoundFigures;
-  return contenders.map((contender) => {
-    const mine = rounds.map((round) => of(round, contender.name));
-    const cpu = relative(rounds.map((round) => of(round, contender.name).cpuUs / of(round, bareName).cpuUs));
-    const wall = relative(
-      rounds.map((round) => of(round, contender.name).wallMs / of(round, bareName).wallMs),
-    );
-    const last = mine.at(-1);
-    log(
-      `  d: ${contender.name}: ${mean(mine.map((f) => f.cpuUs / requests)).toFixed(0)} us CPU per request over ${ROUNDS} rounds`,
-    );
+  const of = (round: RoundFigures[], name: string) => round.find((f) => f.name === name) as RoundFigures;
+  const row = (name: string, runs: RoundFigures[], cpu: Relative, wall: Relative): Row => {
+    const cpuPerRequestUs = mean(runs.map((f) => f.cpuUs / requests));
+    log(`  d: ${name}: ${cpuPerRequestUs.toFixed(0)} us CPU per request over ${runs.length} rounds`);
     return {
-      contender: contender.name,
-      succeeded: mine.reduce((sum, f) => sum + f.succeeded, 0),
-      failed: mine.reduce((sum, f) => sum + f.failed, 0),
-      elapsedMs: mean(mine.map((f) => f.wallMs)),
+      contender: name,
+      succeeded: runs.reduce((sum, f) => sum + f.succeeded, 0),
+      failed: runs.reduce((sum, f) => sum + f.failed, 0),
+      elapsedMs: mean(runs.map((f) => f.wallMs)),
       efficiency: undefined,
       rateLimitedPerSuccess: 0,
       duringOverload: undefined,
       afterRecovery: undefined,
       timedOut: false,
-      failures: last?.failures ?? [],
+      failures: runs.at(-1)?.failures ?? [],
       overheadVsBare: wall.change,
       overheadWithin: wall.within,
-      cpuPerRequestUs: mean(mine.map((f) => f.cpuUs / requests)),
+      cpuPerRequestUs,
       cpuVsBare: cpu.change,
       cpuWithin: cpu.within,
     };
-  });
+  };
+  const none = { change: 0, within: 0 };
+  const bareRuns = pairs.flatMap((pair) => pair.rounds.map((round) => of(round, bare.name)));
+  return [
+    row(bare.name, bareRuns, none, none),
+    ...pairs.map(({ contender, rounds: measured }) =>
+      row(
+        contender.name,
+        measured.map((round) => of(round, contender.name)),
+        relative(measured.map((round) => of(round, contender.name).cpuUs / of(round, bare.name).cpuUs)),
+        relative(measured.map((round) => of(round, contender.name).wallMs / of(round, bare.name).wallMs)),
+      ),
+    ),
+  ];
 }

@@ -3,24 +3,39 @@
  * API (a child process on 127.0.0.1). Prints one table per scenario. Bounded: each run has a time
  * limit and the whole benchmark takes about two to three minutes.
  */
-import { CONTENDERS } from './contenders.js';
+import { CONTENDERS, type Contender } from './contenders.js';
 import { forkMock } from './mock-control.js';
-import { runOverhead } from './overhead.js';
+import { DEFAULT_ROUNDS, runOverhead } from './overhead.js';
 import { type Scenario, scenarios } from './scenarios.js';
 import { formatTable, type Row } from './table.js';
 import { runWorkload } from './workload.js';
 
 const TIME_LIMIT_MS = 45_000;
-/** `npm run bench -- a c` runs only those scenarios; `-- --client claude` only matching clients. */
+/**
+ * `npm run bench -- a c` runs only those scenarios; `-- --client claude` only matching clients (and,
+ * in scenario d, the bare SDK they are compared with).
+ */
 const args = process.argv.slice(2);
 const clientFilter = args.includes('--client') ? args[args.indexOf('--client') + 1] : undefined;
-const onlyScenarios = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--client');
+const onlyScenarios = args.filter(
+  (a, i) => !a.startsWith('--') && args[i - 1] !== '--client' && args[i - 1] !== '--rounds',
+);
 const contenders = CONTENDERS.filter((c) => !clientFilter || c.name.includes(clientFilter));
+/** `-- d --rounds 150`: more rounds for scenario (d), for a narrower interval. */
+const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : DEFAULT_ROUNDS;
+if (!Number.isInteger(rounds) || rounds < 2) {
+  process.stderr.write('--rounds needs a whole number of at least 2, for example --rounds 150\n');
+  process.exit(2);
+}
+/** Scenario (d) is measured against the bare SDK, whatever --client picks. */
+const bare = CONTENDERS[0] as Contender;
+const overheadContenders = contenders.includes(bare) ? contenders : [bare, ...contenders];
 
 const OVERHEAD_LEGEND = [
-  'ok and failed count every measured round. "vs bare SDK": mean of the per-round ratios to the bare SDK',
-  '± the half-width of its 95% interval; "SDK, maxRetries 10" does exactly what the default SDK does here,',
-  "so its row is the noise floor between two identical clients. Each client's own code per call, without",
+  'Each client ran beside the bare SDK in a process of their own; ok and failed count every measured',
+  'round. "vs bare SDK": mean of the per-round ratios to the bare SDK in the same process, ± the',
+  'half-width of its 95% interval. "SDK, maxRetries 10" does exactly what the default SDK does here, so',
+  "its row is the noise floor between two identical clients. Each client's own code per call, without",
   'the network: npm run bench:code.',
 ];
 
@@ -78,7 +93,7 @@ async function main(): Promise<void> {
     log(scenario.title);
     const rows =
       scenario.key === 'd'
-        ? await runOverhead(scenario, contenders, mock, TIME_LIMIT_MS, log)
+        ? await runOverhead(scenario, overheadContenders, mock, TIME_LIMIT_MS, log, rounds)
         : await runScenario(scenario);
     out.push(scenario.title);
     if (scenario.ideal) out.push(`ideal ${(scenario.ideal.ms / 1000).toFixed(2)} s = ${scenario.ideal.how}`);
