@@ -1,3 +1,4 @@
+import { mediaBlockTokens } from '../internal/media-tokens.js';
 import { hashText, seededRandom } from './random.js';
 import type { ContentBlock, CountTokensRequest, MessageParam, MessagesRequest } from './validate.js';
 import { textOf } from './validate.js';
@@ -7,27 +8,20 @@ export function countTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-/**
- * What the simulator bills for an image: the most the real API bills for one (it scales larger
- * images down to about 1,600 tokens), whatever the size of its base64.
- */
-export const IMAGE_TOKENS = 1600;
-
 function countContent(content: string | ContentBlock[]): number {
   if (typeof content === 'string') return countTokens(content);
   let total = 0;
   for (const block of content) {
     if (block.type === 'text') total += countTokens(block.text ?? '');
-    else if (block.type === 'image') total += IMAGE_TOKENS;
-    else total += countTokens(JSON.stringify(block));
+    else total += mediaBlockTokens(block) ?? countTokens(JSON.stringify(block));
   }
   return total;
 }
 
 /**
  * Input tokens of a request as the simulator bills them: `countTokens` of the system prompt plus
- * `countTokens` of every message (each text block counted on its own, an image as IMAGE_TOKENS,
- * other blocks as their JSON).
+ * `countTokens` of every message (each text block counted on its own, images and PDFs as the real
+ * API bills them (see media-tokens.ts), other blocks as their JSON).
  */
 export function countInputTokens(request: Pick<CountTokensRequest, 'system' | 'messages'>): number {
   let total = request.system === undefined ? 0 : countContent(request.system);

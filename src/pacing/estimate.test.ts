@@ -60,6 +60,26 @@ describe('estimateInputTokens', () => {
     expect(countInputTokens(body as unknown as CountTokensRequest)).toBe(1600 + 4);
   });
 
+  it('counts a PDF by its pages, as the simulated API bills it', () => {
+    const page = '1 0 obj << /Type /Page >> endobj\n'.padEnd(200_000, ' ');
+    const data = Buffer.from(`%PDF-1.4\n${page.repeat(2)}`, 'latin1').toString('base64');
+    const body: MessageCreateParams = {
+      model: 'm',
+      max_tokens: 10,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data } },
+            { type: 'text', text: 'Sum it up.' },
+          ],
+        },
+      ],
+    };
+    expect(estimateInputTokens(body)).toBe(2 * 3000 + 3);
+    expect(countInputTokens(body as unknown as CountTokensRequest)).toBe(2 * 3000 + 3);
+  });
+
   it('adds tool definitions, which the real API bills as input', () => {
     const tools = [{ name: 'get_weather', input_schema: { type: 'object' as const } }];
     const base = bodies[0] as MessageCreateParams;

@@ -1,10 +1,11 @@
 /**
  * What a request will cost before it is sent, as the API charges it: one request, its input tokens
- * (estimated at one token per 4 characters and IMAGE_TOKENS per image, the rules the simulated API
- * bills by) and its
- * `max_tokens` of output (charged in full at admission, refunded when the answer ends).
+ * and its `max_tokens` of output (charged in full at admission, refunded when the answer ends).
+ * Input is estimated at one token per 4 characters, with images and PDFs as the API bills them
+ * (see media-tokens.ts): the rules the simulated API bills by.
  */
 import type { MessageCreateParams, Usage } from '@anthropic-ai/sdk/resources/messages';
+import { mediaBlockTokens } from '../internal/media-tokens.js';
 
 export interface RequestCost {
   readonly requests: number;
@@ -17,16 +18,9 @@ export function estimateTextTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-/**
- * What one image costs at most: the API scales an image down until it is within about 1,600
- * tokens before the model sees it, and bills it by its pixels, not by the length of its base64.
- */
-export const IMAGE_TOKENS = 1600;
-
 function blockTokens(block: { type?: unknown; text?: unknown }): number {
   if (block?.type === 'text' && typeof block.text === 'string') return estimateTextTokens(block.text);
-  if (block?.type === 'image') return IMAGE_TOKENS;
-  return estimateTextTokens(JSON.stringify(block) ?? '');
+  return mediaBlockTokens(block) ?? estimateTextTokens(JSON.stringify(block) ?? '');
 }
 
 function contentTokens(content: unknown): number {
