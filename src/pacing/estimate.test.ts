@@ -1,4 +1,4 @@
-import type { MessageCreateParams } from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlockParam, MessageCreateParams } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
 import { countInputTokens } from '../mock/replies.js';
 import type { CountTokensRequest } from '../mock/validate.js';
@@ -41,43 +41,33 @@ describe('estimateInputTokens', () => {
     expect(bodies.map((b) => estimateInputTokens(b))).toEqual([2, 3 + 1001, 4 + 2 + 3 + 1 + 1600]);
   });
 
+  /** One user message: a media block, then a question. */
+  const asking = (media: ContentBlockParam, question: string): MessageCreateParams => ({
+    model: 'm',
+    max_tokens: 10,
+    messages: [{ role: 'user', content: [media, { type: 'text', text: question }] }],
+  });
+  const billed = (body: MessageCreateParams) => countInputTokens(body as unknown as CountTokensRequest);
+
   it('counts an image as the 1,600 tokens the API scales it to, not by the size of its base64', () => {
     const photo = 'A'.repeat(4_000_000); // a 3 MB image, base64
-    const body: MessageCreateParams = {
-      model: 'm',
-      max_tokens: 10,
-      messages: [
-        {
-          role: 'user',
-          content: [
-            { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: photo } },
-            { type: 'text', text: 'What is this?' },
-          ],
-        },
-      ],
-    };
+    const body = asking(
+      { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: photo } },
+      'What is this?',
+    );
     expect(estimateInputTokens(body)).toBe(1600 + 4);
-    expect(countInputTokens(body as unknown as CountTokensRequest)).toBe(1600 + 4);
+    expect(billed(body)).toBe(1600 + 4);
   });
 
   it('counts a PDF by its pages, as the simulated API bills it', () => {
     const page = '1 0 obj << /Type /Page >> endobj\n'.padEnd(200_000, ' ');
     const data = Buffer.from(`%PDF-1.4\n${page.repeat(2)}`, 'latin1').toString('base64');
-    const body: MessageCreateParams = {
-      model: 'm',
-      max_tokens: 10,
-      messages: [
-        {
-          role: 'user',
-          content: [
-            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data } },
-            { type: 'text', text: 'Sum it up.' },
-          ],
-        },
-      ],
-    };
+    const body = asking(
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data } },
+      'Sum it up.',
+    );
     expect(estimateInputTokens(body)).toBe(2 * 3000 + 3);
-    expect(countInputTokens(body as unknown as CountTokensRequest)).toBe(2 * 3000 + 3);
+    expect(billed(body)).toBe(2 * 3000 + 3);
   });
 
   it('adds tool definitions, which the real API bills as input', () => {
