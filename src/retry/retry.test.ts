@@ -218,6 +218,24 @@ describe('retry', () => {
     expect(reasons).toEqual(['not-retryable/1', 'attempts-exhausted/2']);
   });
 
+  it('treats an operation that throws instead of rejecting like one that rejects, at any attempt', async () => {
+    const clock = new VirtualClock();
+    let calls = 0;
+    const fn = (() => {
+      calls++;
+      if (calls < 3) throw apiError(503);
+      return Promise.resolve('ok');
+    }) as () => Promise<string>;
+    expect(await retry(fn, { clock, random: () => 0.5, jitter: 'none' })).toBe('ok');
+    expect(calls).toBe(3);
+    expect(clock.sleeps).toEqual([1000, 2000]);
+  });
+
+  it('accepts an operation that returns a plain value', async () => {
+    const fn = (() => 42) as unknown as () => Promise<number>;
+    expect(await retry(fn)).toBe(42);
+  });
+
   it('rejects bad options with a message naming the option', async () => {
     await expect(retry(async () => 1, { maxAttempts: 0 })).rejects.toThrow(
       'Invalid retry option `maxAttempts`: expected an integer >= 1, got 0.',

@@ -37,40 +37,69 @@ export function retry<T>(fn: (context: AttemptContext) => Promise<T>, options?: 
   return retryResolved(fn, opts);
 }
 
-/** The loop itself, with options already checked and filled in (a client resolves its own once). */
-export async function retryResolved<T>(
+/**
+ * The loop itself, with options already checked and filled in (a client resolves its own once).
+ * Most calls succeed at the first attempt, so it is made without the loop's machinery: its promise
+ * is returned with only a failure handler attached, and the loop starts if it fails.
+ */
+export function retryResolved<T>(
   fn: (context: AttemptContext) => Promise<T>,
   opts: ResolvedRetryOptions,
 ): Promise<T> {
+  const first = makeAttempt(fn, opts, 1);
+  return first.then(undefined, (error: unknown) => retryAfterFailure(fn, opts, error));
+}
+
+/** One attempt's promise: a synchronous throw, or an abort before it starts, becomes its rejection. */
+function makeAttempt<T>(
+  fn: (context: AttemptContext) => Promise<T>,
+  opts: ResolvedRetryOptions,
+  attempt: number,
+): Promise<T> {
+  const { signal, deadline, clock } = opts;
+  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  const remainingMs = deadline === undefined ? undefined : Math.max(0, deadline - clock.now());
+  try {
+    return Promise.resolve(fn({ attempt, signal, remainingMs }));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The loop from the first failure on: judge it, wait, try again, until success or a reason to stop. */
+async function retryAfterFailure<T>(
+  fn: (context: AttemptContext) => Promise<T>,
+  opts: ResolvedRetryOptions,
+  firstError: unknown,
+): Promise<T> {
   const { clock, signal } = opts;
   let previousDelay = opts.baseDelay;
-
+  let error = firstError;
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw abortReason(signal);
-    const remainingMs = opts.deadline === undefined ? undefined : Math.max(0, opts.deadline - clock.now());
+    const verdict = opts.classify(error, clock.now());
+    if (!verdict.retryable) {
+      opts.onGiveUp?.({ attempts: attempt, reason: 'not-retryable', error });
+      throw error;
+    }
+    const plan = planDelay(opts, attempt, previousDelay, verdict);
+    const giveUp = whyGiveUp(opts, attempt, plan, verdict);
+    if (giveUp) throw giveUpWith(opts, giveUp, attempt, error, verdict, plan);
+    previousDelay = plan.delay;
+    opts.onRetry?.({
+      attempt,
+      delay: plan.delay,
+      reason: verdict.kind,
+      delaySource: plan.source,
+      error,
+      status: verdict.status,
+      requestId: verdict.requestId,
+    });
+    await clock.sleep(plan.delay, signal);
     try {
-      return await fn({ attempt, signal, remainingMs });
-    } catch (error) {
-      if (signal?.aborted) throw abortReason(signal);
-      const verdict = opts.classify(error, clock.now());
-      if (!verdict.retryable) {
-        opts.onGiveUp?.({ attempts: attempt, reason: 'not-retryable', error });
-        throw error;
-      }
-      const plan = planDelay(opts, attempt, previousDelay, verdict);
-      const giveUp = whyGiveUp(opts, attempt, plan, verdict);
-      if (giveUp) throw giveUpWith(opts, giveUp, attempt, error, verdict, plan);
-      previousDelay = plan.delay;
-      opts.onRetry?.({
-        attempt,
-        delay: plan.delay,
-        reason: verdict.kind,
-        delaySource: plan.source,
-        error,
-        status: verdict.status,
-        requestId: verdict.requestId,
-      });
-      await clock.sleep(plan.delay, signal);
+      return await makeAttempt(fn, opts, attempt + 1);
+    } catch (next) {
+      error = next;
     }
   }
 }
