@@ -191,9 +191,43 @@ describe('createClient over real HTTP', () => {
     const sdk = new Anthropic({ apiKey: KEY, baseURL: server.url, maxRetries: 5 });
     const clock = new VirtualClock();
     const client = createClient({ client: sdk, retry: { clock, maxAttempts: 2 } });
-    server.script({ status: 500 }, { status: 500 }, { status: 500 });
+    server.script({ status: 500 }, { status: 500 });
     await failure(client.messages.create(params));
     expect(server.stats.requests).toBe(2);
+  });
+
+  it('settles the pacing permit once when a response listener throws, and the call fails with its error', async () => {
+    const settled: (number | undefined)[] = [];
+    const pacer = {
+      acquire: () => ({ settle: (o: { status?: number }) => void settled.push(o.status) }),
+    };
+    const client = createClient({ apiKey: KEY, baseURL: server.url, pacer });
+    client.on('response', () => {
+      throw new Error('listener broke');
+    });
+    await expect(client.messages.create(params)).rejects.toThrow('listener broke');
+    server.script({ status: 400 });
+    await expect(client.messages.create(params)).rejects.toThrow('listener broke');
+    // Each permit settled exactly once, with the answer it got: the pacer learns from both.
+    expect(settled).toEqual([200, 400]);
+    expect(server.stats.requests).toBe(2);
+  });
+
+  it('settles the pacing permit when the SDK throws before sending', async () => {
+    const settled: unknown[] = [];
+    const pacer = { acquire: () => ({ settle: (o: { error?: unknown }) => settled.push(o.error) }) };
+    const refusal = new Error('the SDK refused the request');
+    const sdk = {
+      withOptions: () => sdk,
+      messages: {
+        create: () => {
+          throw refusal;
+        },
+      },
+    };
+    const client = createClient({ client: sdk as never, pacer });
+    await expect(client.messages.create(params)).rejects.toBe(refusal);
+    expect(settled).toEqual([refusal]);
   });
 
   it('explains a missing key', () => {

@@ -280,6 +280,20 @@ describe('pacing and options', () => {
     expect(settled[2]?.usage?.output_tokens).toBeGreaterThan(1);
   });
 
+  it('fails with the error of a response listener that throws, and still settles the permit', async () => {
+    const settled: AttemptOutcome[] = [];
+    const pacer: Pacer = { acquire: () => ({ settle: (outcome) => settled.push(outcome) }) };
+    const { client } = streamClient(server.url, { pacer });
+    client.on('response', () => {
+      throw new Error('listener broke');
+    });
+    await expect(client.messages.stream(params).finalMessage()).rejects.toThrow('listener broke');
+    expect(settled.map((s) => [s.status, (s.error as Error | undefined)?.message])).toEqual([
+      [200, 'listener broke'],
+    ]);
+    expect(server.stats.requests).toBe(1);
+  });
+
   it('refuses bad options with a ConfigurationError naming them', () => {
     const { client } = streamClient(server.url);
     expect(() => client.messages.stream(params, { onInterrupt: 'retry' as 'fail' })).toThrow(

@@ -61,16 +61,20 @@ export function attemptFailed(
   clock: Clock,
 ): Classification {
   const verdict = classifyError(error, clock.now());
-  if (verdict.status !== undefined) {
-    events.emit('response', {
-      model: scope.model,
-      attempt: scope.attempt,
-      status: verdict.status,
-      requestId: verdict.requestId,
-      durationMs: clock.now() - open.started,
-    });
+  try {
+    if (verdict.status !== undefined) {
+      events.emit('response', {
+        model: scope.model,
+        attempt: scope.attempt,
+        status: verdict.status,
+        requestId: verdict.requestId,
+        durationMs: clock.now() - open.started,
+      });
+    }
+  } finally {
+    // Even when a listener throws: a permit never settled would hold its pacing slot for good.
+    open.permit?.settle({ status: verdict.status, headers: verdict.headers, error });
   }
-  open.permit?.settle({ status: verdict.status, headers: verdict.headers, error });
   return verdict;
 }
 

@@ -77,13 +77,21 @@ export async function runAttempt(ctx: StreamContext, plan: AttemptPlan): Promise
     throw error;
   }
   const { response, requestId } = opened;
-  events.emit('response', {
-    model,
-    attempt,
-    status: response.status,
-    requestId,
-    durationMs: clock.now() - started,
-  });
+  try {
+    events.emit('response', {
+      model,
+      attempt,
+      status: response.status,
+      requestId,
+      durationMs: clock.now() - started,
+    });
+  } catch (error) {
+    // A listener threw: the call fails with its error, the stream is not read, and the permit does
+    // not keep its pacing slot.
+    opened.events.controller.abort();
+    permit?.settle({ status: response.status, headers: response.headers, error });
+    throw error;
+  }
 
   const tracker = new AttemptTracker();
   view.beginAttempt(split?.cut);
