@@ -62,6 +62,34 @@ describe('parseRateLimitHeaders', () => {
     }
   });
 
+  it('finds the readings among headers that sort before, between and after them, in any case', () => {
+    const headers = new Headers({
+      'Anthropic-Organization-Id': 'org',
+      'anthropic-ratelimit': 'not one of them',
+      'ANTHROPIC-RATELIMIT-REQUESTS-LIMIT': '50',
+      'Anthropic-Ratelimit-Requests-Remaining': '49',
+      'anthropic-ratelimits': 'not one of them either',
+      'content-type': 'application/json',
+      'anthropic-ratelimit-output-tokens-limit': '8000',
+      'anthropic-ratelimit-output-tokens-remaining': '7000',
+      'x-after': '1',
+    });
+    expect(parseRateLimitHeaders(headers)).toEqual({
+      requests: { limit: 50, remaining: 49, resetAt: undefined },
+      'output-tokens': { limit: 8000, remaining: 7000, resetAt: undefined },
+    });
+  });
+
+  it('reads a repeated header as the fetch standard combines it, and then ignores it', () => {
+    const headers = new Headers([
+      ['anthropic-ratelimit-requests-limit', '50'],
+      ['anthropic-ratelimit-requests-limit', '60'],
+      ['anthropic-ratelimit-requests-remaining', '5'],
+    ]);
+    // "50, 60" is not a whole number.
+    expect(parseRateLimitHeaders(headers)).toEqual({});
+  });
+
   it('returns nothing for no headers, other headers, or a plain record', () => {
     expect(parseRateLimitHeaders(undefined)).toEqual({});
     expect(parseRateLimitHeaders(new Headers({ 'retry-after': '1' }))).toEqual({});

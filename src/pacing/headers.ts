@@ -48,20 +48,50 @@ function resetAt(raw: string | undefined): number | undefined {
   return lastReset.at;
 }
 
+const PREFIX = 'anthropic-ratelimit-';
+
+/**
+ * The `anthropic-ratelimit-*` fields of a fetch `Headers` object, in one pass. Its iteration is
+ * sorted by name (Fetch standard), so these names form one block: the pass stops at the first name
+ * after it, which on most answers is among the first few. Far cheaper than a `get` per name, each
+ * of which validates and lower-cases its argument.
+ */
+function rateLimitFields(headers: Headers): Map<string, string> | undefined {
+  let fields: Map<string, string> | undefined;
+  for (const [name, value] of headers) {
+    if (name.startsWith(PREFIX)) {
+      fields ??= new Map();
+      fields.set(name, value);
+    } else if (name > PREFIX) break;
+  }
+  return fields;
+}
+
+/** A lookup of one header by (lower-case) name. */
+type Lookup = (name: string) => string | undefined;
+
+function lookupIn(headers: NonNullable<HeaderSource>): Lookup | undefined {
+  if (typeof Headers === 'function' && headers instanceof Headers) {
+    const fields = rateLimitFields(headers);
+    return fields && ((name) => fields.get(name));
+  }
+  return (name) => getHeader(headers, name);
+}
+
 /** The readings in `headers`; an empty object when there are none. */
 export function parseRateLimitHeaders(headers: HeaderSource): RateLimitSnapshot {
   const snapshot: RateLimitSnapshot = {};
-  if (!headers) return snapshot;
+  const lookup = headers ? lookupIn(headers) : undefined;
+  if (!lookup) return snapshot;
   for (const names of HEADER_NAMES) {
     // `tokens-*` repeats the tightest of input/output when those are present: counting it again
     // would charge every token twice. It is kept only alone (an older combined token limit).
     if (names.dimension === 'tokens' && (snapshot['input-tokens'] || snapshot['output-tokens'])) break;
-    // Most answers of an unlimited server carry none of these: one lookup per dimension then.
-    const limit = wholeNumber(getHeader(headers, names.limit));
+    const limit = wholeNumber(lookup(names.limit));
     if (limit === undefined || limit <= 0) continue;
-    const remaining = wholeNumber(getHeader(headers, names.remaining));
+    const remaining = wholeNumber(lookup(names.remaining));
     if (remaining === undefined) continue;
-    snapshot[names.dimension] = { limit, remaining, resetAt: resetAt(getHeader(headers, names.reset)) };
+    snapshot[names.dimension] = { limit, remaining, resetAt: resetAt(lookup(names.reset)) };
   }
   return snapshot;
 }
