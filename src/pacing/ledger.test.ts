@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  entryOf,
   LEDGER_TTL_MS,
   type LedgerEntry,
   pendingIn,
@@ -60,5 +61,58 @@ describe('prune with a request out past the reading horizon', () => {
     const recent = [entry(1, 0), entry(2, 10, 20), entry(3, 30)];
     prune(recent, 40);
     expect(recent.map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+});
+
+/** The rule `prune` implements, applied to every entry: what it must keep, in order. */
+function keptByRule(ledger: readonly LedgerEntry[], now: number): number[] {
+  const oldestInFlight = ledger.find(
+    (e) => e.settledAt === undefined && now - e.sentAt <= READING_HORIZON_MS,
+  );
+  return ledger
+    .filter((e) => {
+      const settledEarly =
+        e.settledAt !== undefined && (oldestInFlight === undefined || e.settledAt < oldestInFlight.sentAt);
+      return !settledEarly && now - e.sentAt <= LEDGER_TTL_MS;
+    })
+    .map((e) => e.seq);
+}
+
+describe('prune, looking only before the oldest request in flight', () => {
+  it('keeps exactly what the rule keeps, on random ledgers of requests sent in order', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let run = 0; run < 500; run++) {
+      const ledger: LedgerEntry[] = [];
+      let sentAt = 0;
+      for (let seq = 1; seq <= 1 + Math.floor(random() * 30); seq++) {
+        // Now and then a long gap, so some requests pass the horizon or the TTL.
+        sentAt += random() < 0.05 ? LEDGER_TTL_MS * random() : 1000 * random();
+        const settledAt = random() < 0.6 ? sentAt + 5000 * random() : undefined;
+        ledger.push(entry(seq, sentAt, settledAt));
+      }
+      const now = sentAt + READING_HORIZON_MS * random();
+      const expected = keptByRule(ledger, now);
+      prune(ledger, now);
+      expect(ledger.map((e) => e.seq)).toEqual(expected);
+    }
+  });
+
+  it('leaves the ledger as it is while its first request is still in flight', () => {
+    const ledger = [entry(1, 0), entry(2, 10, 15), entry(3, 20, 30)];
+    prune(ledger, 40);
+    expect(ledger.map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('entryOf', () => {
+  it('finds an entry by its ticket wherever it sits, and nothing for a ticket no longer kept', () => {
+    const ledger = [entry(2, 0), entry(3, 1), entry(7, 2), entry(8, 3), entry(12, 4)];
+    for (const seq of [2, 3, 7, 8, 12]) expect(entryOf(ledger, seq)?.seq).toBe(seq);
+    for (const seq of [1, 5, 9, 13]) expect(entryOf(ledger, seq)).toBeUndefined();
+    expect(entryOf([], 1)).toBeUndefined();
   });
 });

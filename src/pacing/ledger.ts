@@ -77,28 +77,42 @@ export function unaccounted(
  * request in flight (within the reading horizon) was sent, and anything older than the TTL. A request
  * out longer than the horizon (a process killed mid-request, in a shared store) stays until the TTL
  * but holds nothing else back, so the ledger stays as short as the traffic of the last minute.
+ *
+ * The ledger is in the order requests were sent, so only entries before the oldest request in flight
+ * can go: every later one was sent after it, hence answered after it was sent, and is younger than
+ * the horizon. Most answers leave that prefix empty, and then nothing is scanned past the first entry.
  */
 export function prune(ledger: LedgerEntry[], now: number): void {
-  let oldestInFlight: LedgerEntry | undefined;
-  for (const entry of ledger) {
-    if (entry.settledAt === undefined && now - entry.sentAt <= READING_HORIZON_MS) {
-      oldestInFlight = entry;
-      break;
-    }
+  let end = 0;
+  while (end < ledger.length) {
+    const entry = ledger[end] as LedgerEntry;
+    if (entry.settledAt === undefined && now - entry.sentAt <= READING_HORIZON_MS) break;
+    end++;
   }
+  if (end === 0) return;
+  const oldestInFlight = ledger[end];
   let kept = 0;
-  for (const entry of ledger) {
+  for (let i = 0; i < end; i++) {
+    const entry = ledger[i] as LedgerEntry;
     const settledEarly =
       entry.settledAt !== undefined &&
       (oldestInFlight === undefined || entry.settledAt < oldestInFlight.sentAt);
     if (!settledEarly && now - entry.sentAt <= LEDGER_TTL_MS) ledger[kept++] = entry;
   }
-  ledger.length = kept;
+  if (kept < end) ledger.splice(kept, end - kept);
 }
 
-/** The entry of ticket `seq`, if the ledger still has it. */
+/** The entry of ticket `seq`, if the ledger still has it (entries are in `seq` order). */
 export function entryOf(ledger: readonly LedgerEntry[], seq: number): LedgerEntry | undefined {
-  for (const entry of ledger) if (entry.seq === seq) return entry;
+  let low = 0;
+  let high = ledger.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const entry = ledger[middle] as LedgerEntry;
+    if (entry.seq === seq) return entry;
+    if (entry.seq < seq) low = middle + 1;
+    else high = middle - 1;
+  }
   return undefined;
 }
 
