@@ -99,7 +99,10 @@ export function prune(ledger: LedgerEntry[], now: number): void {
       (oldestInFlight === undefined || entry.settledAt < oldestInFlight.sentAt);
     if (!settledEarly && now - entry.sentAt <= LEDGER_TTL_MS) ledger[kept++] = entry;
   }
-  if (kept < end) ledger.splice(kept, end - kept);
+  if (kept === end) return;
+  // Close the gap in place (splice would also build an array of what it removed).
+  for (let i = end; i < ledger.length; i++) ledger[kept++] = ledger[i] as LedgerEntry;
+  ledger.length = kept;
 }
 
 /** The entry of ticket `seq`, if the ledger still has it (entries are in `seq` order). */
