@@ -37,15 +37,25 @@ export function beginAttempt(
 ): OpenAttempt | Promise<OpenAttempt> {
   const { model, attempt, params, signal, remainingMs } = start;
   const deadline = remainingMs === undefined ? undefined : clock.now() + remainingMs;
-  const open = (permit: Permit | undefined): OpenAttempt => {
-    const leftAfterWait = deadline === undefined ? undefined : Math.max(1, deadline - clock.now());
-    const timeout = minDefined(start.timeout, leftAfterWait);
-    const started = clock.now();
-    events.emit('request', { model, attempt });
-    return { permit, timeout, started };
-  };
   const acquired = pacer?.acquire({ model, params, signal, deadline, attempt });
-  return isPromiseLike(acquired) ? Promise.resolve(acquired).then(open) : open(acquired);
+  if (isPromiseLike(acquired)) {
+    return Promise.resolve(acquired).then((permit) => open(start, permit, deadline, events, clock));
+  }
+  return open(start, acquired, deadline, events, clock);
+}
+
+/** The attempt, once its permit is in hand: its timeout cut to what the deadline leaves. */
+function open(
+  start: AttemptStart,
+  permit: Permit | undefined,
+  deadline: number | undefined,
+  events: EventHub,
+  clock: Clock,
+): OpenAttempt {
+  const started = clock.now();
+  const leftAfterWait = deadline === undefined ? undefined : Math.max(1, deadline - started);
+  events.emit('request', { model: start.model, attempt: start.attempt });
+  return { permit, timeout: minDefined(start.timeout, leftAfterWait), started };
 }
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

@@ -50,6 +50,25 @@ export function outcomeKind(outcome: AttemptOutcome, now: number): OutcomeKind {
   return 'abandoned';
 }
 
+/** A permit of the default pacer: one object per request, settled at most once. */
+class LanePermit implements Permit {
+  private settled = false;
+
+  constructor(
+    readonly info: LaneInfo,
+    readonly ticket: Ticket,
+    readonly cost: RequestCost,
+    readonly rawInput: number,
+    private readonly onSettle: (permit: LanePermit, outcome: AttemptOutcome) => void,
+  ) {}
+
+  settle(outcome: AttemptOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.onSettle(this, outcome);
+  }
+}
+
 export class HeaderAwarePacer implements Pacer {
   readonly budget: SlidingRetryBudget | undefined;
   readonly store: PacingStore;
@@ -91,21 +110,26 @@ export class HeaderAwarePacer implements Pacer {
     const rawInput = estimateInputTokens(params);
     const cost = estimateCost(params, this.inputScale.get(model), rawInput);
     const attempt = request.attempt ?? 1;
-    const permitFor = (ticket: Ticket): Permit => {
-      if (attempt === 1) this.budget?.recordRequest();
-      let settled = false;
-      return {
-        settle: (outcome) => {
-          if (settled) return;
-          settled = true;
-          this.settle(info, ticket, cost, rawInput, outcome);
-        },
-      };
-    };
     // Most of the time the store says yes at once: no promise then.
     const ticket = info.lane.acquire({ cost, signal: request.signal, deadline: request.deadline, attempt });
-    return ticket instanceof Promise ? ticket.then(permitFor) : permitFor(ticket);
+    if (ticket instanceof Promise)
+      return ticket.then((t) => this.permitFor(info, t, cost, rawInput, attempt));
+    return this.permitFor(info, ticket, cost, rawInput, attempt);
   }
+
+  private permitFor(
+    info: LaneInfo,
+    ticket: Ticket,
+    cost: RequestCost,
+    rawInput: number,
+    attempt: number,
+  ): Permit {
+    if (attempt === 1) this.budget?.recordRequest();
+    return new LanePermit(info, ticket, cost, rawInput, this.settlePermit);
+  }
+
+  private readonly settlePermit = (permit: LanePermit, outcome: AttemptOutcome): void =>
+    this.settle(permit.info, permit.ticket, permit.cost, permit.rawInput, outcome);
 
   /** Requests waiting in line for `model` (for progress displays and tests). */
   waiting(model: string): number {
