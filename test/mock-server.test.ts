@@ -276,4 +276,21 @@ describe('mock server: faults', () => {
     ).toBe(200);
     expect(clock.sleeps).toEqual([250, 40]);
   });
+
+  it('decides on arrival: a refusal or a fault comes back at once, only an answer takes the latency', async () => {
+    const clock = new VirtualClock();
+    const s = await start({ clock, latencyMs: 250, limits: { rpm: 60 } });
+    s.script({ status: 529 }, { status: 400 });
+    expect((await post(`${s.url}/v1/messages`, ask('hi'))).status).toBe(529);
+    expect((await post(`${s.url}/v1/messages`, ask('hi'))).status).toBe(400);
+    expect(clock.sleeps).toEqual([]);
+    // 60 rpm holds one request at a time: the first is admitted and answered after the latency...
+    expect((await post(`${s.url}/v1/messages`, ask('hi'))).status).toBe(200);
+    expect(clock.sleeps).toEqual([250]);
+    // ...the next is refused on arrival, without waiting.
+    const refused = await post(`${s.url}/v1/messages`, ask('hi'));
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).not.toBeNull();
+    expect(clock.sleeps).toEqual([250]);
+  });
 });

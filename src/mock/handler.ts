@@ -52,14 +52,6 @@ export async function handleRequest(
   if (overloaded) ctx.stats.requestsDuringOverload++;
 
   const body = await readBody(req);
-  const latency = ctx.faults.latencyMs ?? ctx.latencyMs;
-  if (latency > 0) {
-    try {
-      await ctx.clock.sleep(latency, ctx.closing);
-    } catch {
-      return;
-    }
-  }
   const fail = (status: number, message?: string, errorType?: string, headers?: Record<string, string>) => {
     const type = errorType ?? errorTypeFor(status);
     const retryHint: Record<string, string> = ctx.faults.shouldRetryHeader
@@ -88,6 +80,7 @@ export async function handleRequest(
   if (path === COUNT_TOKENS) {
     const checked = validateCountTokensRequest(json);
     if (!checked.ok) return fail(400, checked.message);
+    if (!(await thinkingTime(ctx))) return;
     sendJson(
       ctx.stats,
       res,
@@ -101,6 +94,18 @@ export async function handleRequest(
   const checked = validateMessagesRequest(json);
   if (!checked.ok) return fail(400, checked.message);
   await answerMessages(ctx, req, res, checked.value, { requestId, overloaded, fail });
+}
+
+/** Waits out the latency; false when the server closed meanwhile (nothing is sent then). */
+async function thinkingTime(ctx: ServerContext): Promise<boolean> {
+  const latency = ctx.faults.latencyMs ?? ctx.latencyMs;
+  if (latency <= 0) return true;
+  try {
+    await ctx.clock.sleep(latency, ctx.closing);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The problem with the request's credentials, or undefined when they are accepted. Never echoes the key. */
@@ -138,6 +143,9 @@ async function answerMessages(
     req.socket.destroy();
   };
   const answer = async (headers: Record<string, string>, interruption?: StreamInterruption) => {
+    // The model's time to answer. Everything before it (checks, the rate limit, faults) was decided
+    // on arrival, as the API does: a 429 or a 529 comes back at once.
+    if (!(await thinkingTime(ctx))) return 0;
     const id = ctx.nextMessageId();
     const allHeaders = { 'request-id': requestId, ...headers };
     if (streaming) {

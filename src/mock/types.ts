@@ -28,7 +28,10 @@ export interface MockServerOptions {
   clock?: Clock;
   /** Delay between two SSE text deltas. @default 0 */
   streamChunkDelayMs?: number;
-  /** Added before answering every request (`faults.latencyMs` wins when set). @default 0 */
+  /**
+   * The time to produce an answer (`faults.latencyMs` wins when set). The rate limit, faults and
+   * errors are decided on arrival and answered at once, as the API does. @default 0
+   */
   latencyMs?: number;
   /**
    * The short window over which per-minute limits are enforced: every bucket holds at most
@@ -77,7 +80,7 @@ export interface FaultOptions {
   streamInterruption?: StreamInterruption;
   /** When true, error answers carry `x-should-retry: true|false`. @default false */
   shouldRetryHeader?: boolean;
-  /** Added before answering every request; overrides `MockServerOptions.latencyMs` when set. */
+  /** The time to produce an answer (errors come at once); overrides `MockServerOptions.latencyMs` when set. */
   latencyMs?: number;
 }
 
