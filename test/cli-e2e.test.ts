@@ -4,7 +4,7 @@ import { finished, firstLine, spawnCli } from './support/spawn-cli.js';
 const KEY = 'sk-test-e2e-secret-key-5678';
 
 describe('the claude-retry executable', () => {
-  it('talks to a running `claude-retry mock-server`: 429 twice, then success', async () => {
+  it('talks to a running `claude-retry mock-server`: 429 twice, then success; then a streamed answer', async () => {
     const mock = spawnCli(['mock-server', '--port', '0', '--script', '429,429']);
     const mockDone = finished(mock);
     try {
@@ -22,12 +22,16 @@ describe('the claude-retry executable', () => {
       expect(plain.code).toBe(0);
       expect(plain.stdout.length).toBeGreaterThan(5);
       expect(plain.stdout + plain.stderr).not.toContain(KEY);
+      const streamed = await finished(
+        spawnCli(['echo: Say hi as it comes', '--stream', '--base-url', url], { ANTHROPIC_API_KEY: KEY }),
+      );
+      expect(streamed).toEqual({ code: 0, stdout: 'Say hi as it comes\n', stderr: 'Success!\n' });
     } finally {
       mock.kill('SIGINT');
     }
     const stopped = await mockDone;
     expect(stopped.code).toBe(0);
-    expect(stopped.stderr).toContain('Stopped. Served 4 requests: 2 succeeded, 2 rate limited (429)');
+    expect(stopped.stderr).toContain('Stopped. Served 5 requests: 3 succeeded, 2 rate limited (429)');
   });
 
   it('exits 3 with advice when no key is set', async () => {
