@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createClient, isRetryError, type RetryError, type RetryEvent } from '../src/index.js';
+import {
+  type AttemptOutcome,
+  createClient,
+  isRetryError,
+  type RetryError,
+  type RetryEvent,
+} from '../src/index.js';
 import { VirtualClock } from '../src/internal/test-support/virtual-clock.js';
 import { type MockServer, startMockServer } from '../src/mock/index.js';
 
@@ -184,6 +190,22 @@ describe('createClient over real HTTP', () => {
       'response:503',
       'giveUp:attempts-exhausted',
     ]);
+  });
+
+  it("reports a success's status and request id, and hands its headers and usage to the pacer", async () => {
+    const settled: AttemptOutcome[] = [];
+    const pacer = { acquire: () => ({ settle: (outcome: AttemptOutcome) => void settled.push(outcome) }) };
+    const client = createClient({ apiKey: KEY, baseURL: server.url, pacer });
+    const responses: { status: number; requestId: string | undefined }[] = [];
+    client.on('response', (e) => responses.push({ status: e.status, requestId: e.requestId }));
+    const message = await client.messages.create(params);
+    const requestId = (message as { _request_id?: string })._request_id;
+    expect(requestId).toMatch(/^req_/);
+    expect(responses).toEqual([{ status: 200, requestId }]);
+    expect(settled).toHaveLength(1);
+    expect(settled[0]?.status).toBe(200);
+    expect(settled[0]?.headers?.get('request-id')).toBe(requestId);
+    expect(settled[0]?.usage).toEqual(message.usage);
   });
 
   it('wraps an existing SDK client without multiplying retries', async () => {

@@ -3,6 +3,7 @@
  * (optionally) pacing wrapped around each call.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import type { APIPromise } from '@anthropic-ai/sdk/core/api-promise';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { ConfigurationError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
@@ -79,8 +80,8 @@ export interface ClaudeRetryClient {
   withOptions(options: Partial<ClientOptions>): ClaudeRetryClient;
 }
 
-/** What the SDK's `withResponse()` gives for a message. */
-type Answer = { data: Message; response: Response; request_id: string | null | undefined };
+/** A message as the SDK returns it: with the `request-id` header as `_request_id`. */
+type Answered = Message & { _request_id?: string | null | undefined };
 
 function buildAnthropic(options: ClientOptions): Anthropic {
   if (options.client) return options.client.withOptions({ maxRetries: 0 });
@@ -168,15 +169,20 @@ function buildClient(
   }
 
   /** A successful answer: reported, and its headers and usage handed to the pacer. */
-  function answered(answer: Answer, model: string, attempt: number, open: OpenAttempt): Message {
-    const { data, response, request_id } = answer;
+  function answered(
+    data: Answered,
+    response: Response,
+    model: string,
+    attempt: number,
+    open: OpenAttempt,
+  ): Message {
     try {
       if (events.listens('response')) {
         events.emit('response', {
           model,
           attempt,
           status: response.status,
-          requestId: request_id ?? undefined,
+          requestId: data._request_id ?? undefined,
           durationMs: clock.now() - open.started,
         });
       }
@@ -206,18 +212,31 @@ function buildClient(
         throw error;
       };
       const send = (open: OpenAttempt): Promise<Message> => {
-        let sent: Promise<Answer>;
+        let call: APIPromise<Message>;
         try {
-          sent = anthropic.messages
-            .create(params, sdkRequestOptions(signal, open.timeout, request.headers))
-            .withResponse();
+          call = anthropic.messages.create(params, sdkRequestOptions(signal, open.timeout, request.headers));
         } catch (error) {
           return failed(open, error);
         }
-        return sent.then(
-          (answer) => answered(answer, model, attempt, open),
+        // What `withResponse()` gives, for fewer promises and without reading two headers again: the
+        // message as `await` parses it, and the response (for its headers) taken alongside. It is
+        // asked for after the parse has begun, as the SDK wants, and arrives first, since the parse
+        // reads the body after the headers.
+        let response: Response | undefined;
+        const outcome = call.then(
+          (data) =>
+            response
+              ? answered(data, response, model, attempt, open)
+              : call.asResponse().then((late) => answered(data, late, model, attempt, open)),
           (error: unknown) => failed(open, error),
         );
+        call.asResponse().then(
+          (headers) => {
+            response = headers;
+          },
+          () => {}, // a failed call is reported through `outcome`
+        );
+        return outcome;
       };
       const opened = beginAttempt(
         { model, attempt, params, signal, remainingMs, timeout },
