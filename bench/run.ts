@@ -33,10 +33,10 @@ const overheadContenders = contenders.includes(bare) ? contenders : [bare, ...co
 
 const OVERHEAD_LEGEND = [
   'Each client ran beside the bare SDK in a process of their own; ok and failed count every measured',
-  'round. "vs bare SDK": mean of the per-round ratios to the bare SDK in the same process, ± the',
-  'half-width of its 95% interval. "SDK, maxRetries 10" does exactly what the default SDK does here, so',
-  "its row is the noise floor between two identical clients. Each client's own code per call, without",
-  'the network: npm run bench:code.',
+  'round. "vs bare SDK": its total over the rounds / the bare SDK\'s total over the same rounds in the',
+  'same process, ± the half-width of its 95% interval. "SDK, maxRetries 10" does exactly what the',
+  'default SDK does here, so its row is the noise floor between two identical clients. Each',
+  "client's own code per call, without the network: npm run bench:code.",
 ];
 
 const mock = forkMock();
