@@ -98,7 +98,11 @@ export interface OverloadChange {
   detail: string;
 }
 
-const FAILURES: ReadonlySet<OutcomeKind> = new Set(['overloaded', 'server_error', 'connection']);
+/** Removes the first `count` items in place (no array of the removed ones, as splice would build). */
+function dropFirst<T>(items: T[], count: number): void {
+  for (let i = count; i < items.length; i++) items[i - count] = items[i] as T;
+  items.length -= count;
+}
 
 /** Records how a request (sent at `sentAt`, ticket `seq`) ended; returns the state change, if any. */
 export function recordOutcome(
@@ -113,11 +117,13 @@ export function recordOutcome(
     if (isProbe) state.probeSeq = 0; // let the next waiter probe at once
     return undefined;
   }
-  const failed = FAILURES.has(kind);
-  state.recent.push({ at: now, failed });
+  const failed = kind === 'overloaded' || kind === 'server_error' || kind === 'connection';
+  const { recent } = state;
+  recent.push({ at: now, failed });
   // Only the last RECENT count; the older ones go twenty at a time, not one per answer.
-  if (state.recent.length >= 2 * RECENT) state.recent.splice(0, state.recent.length - RECENT);
-  while (state.recent[0] && now - state.recent[0].at > policy.failureWindow) state.recent.shift();
+  let stale = recent.length >= 2 * RECENT ? recent.length - RECENT : 0;
+  while (stale < recent.length && now - (recent[stale] as { at: number }).at > policy.failureWindow) stale++;
+  if (stale > 0) dropFirst(recent, stale);
 
   if (state.overloaded) {
     // Only answers to requests sent during the overload (probes) say anything about it.
