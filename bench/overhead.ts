@@ -119,8 +119,15 @@ export async function runOverhead(
   }
   const requests = scenario.bodies.length;
   const of = (round: RoundFigures[], name: string) => round.find((f) => f.name === name) as RoundFigures;
-  const row = (name: string, runs: RoundFigures[], cpu: Relative, wall: Relative): Row => {
-    const cpuPerRequestUs = mean(runs.map((f) => f.cpuUs / requests));
+  const cpuPerRequest = (runs: RoundFigures[]) => mean(runs.map((f) => f.cpuUs / requests));
+  const row = (
+    name: string,
+    runs: RoundFigures[],
+    cpu: Relative,
+    wall: Relative,
+    bareRuns?: RoundFigures[],
+  ): Row => {
+    const cpuPerRequestUs = cpuPerRequest(runs);
     log(`  d: ${name}: ${cpuPerRequestUs.toFixed(0)} us CPU per request over ${runs.length} rounds`);
     return {
       contender: name,
@@ -136,6 +143,7 @@ export async function runOverhead(
       overheadVsBare: wall.change,
       overheadWithin: wall.within,
       cpuPerRequestUs,
+      bareCpuPerRequestUs: bareRuns && cpuPerRequest(bareRuns),
       cpuVsBare: cpu.change,
       cpuWithin: cpu.within,
     };
@@ -164,6 +172,7 @@ export async function runOverhead(
         contender.name,
         measured.map((round) => of(round, contender.name)),
         ...pairFigures(contender.name, measured),
+        measured.map((round) => of(round, bare.name)),
       ),
     ),
   ];

@@ -15,6 +15,8 @@ export interface Row {
   /** Half-width of the 95% interval of overheadVsBare. */
   overheadWithin?: number;
   cpuPerRequestUs?: number;
+  /** The bare SDK's CPU per request in the same rounds and process (machines drift between runs). */
+  bareCpuPerRequestUs?: number | undefined;
   cpuVsBare?: number;
   cpuWithin?: number;
 }
@@ -40,7 +42,7 @@ export function formatTable(rows: readonly Row[], kind: 'burst' | 'overhead'): s
         String(r.failed),
         `${(r.elapsedMs / 1000).toFixed(3)} s`,
         percent(r.overheadVsBare, r.overheadWithin),
-        `${Math.round(r.cpuPerRequestUs ?? 0)} us`,
+        `${Math.round(r.cpuPerRequestUs ?? 0)} us${r.bareCpuPerRequestUs === undefined ? '' : ` (bare ${Math.round(r.bareCpuPerRequestUs)})`}`,
         percent(r.cpuVsBare, r.cpuWithin),
       ]),
     );
