@@ -3,7 +3,6 @@
  * (optionally) pacing wrapped around each call.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import type { APIPromise } from '@anthropic-ai/sdk/core/api-promise';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { ConfigurationError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
@@ -12,6 +11,7 @@ import { type ClientPacingOptions, type OwnedStore, resolvePacingStore } from '.
 import type { FailureKind } from '../retry/classify.js';
 import { type ResolvedRetryOptions, type RetryOptions, resolveRetryOptions } from '../retry/options.js';
 import { type AttemptContext, retryResolved } from '../retry/retry.js';
+import { type Answered, type MessageCall, whenAnswered } from './answer.js';
 import { attemptFailed, beginAttempt, type OpenAttempt } from './attempt-steps.js';
 import { type ClientEvent, type ClientEventType, EventHub, type Listener } from './events.js';
 import type { Pacer } from './pacer.js';
@@ -79,9 +79,6 @@ export interface ClaudeRetryClient {
   /** A new client with these options merged over this one's (events and pacing are shared). */
   withOptions(options: Partial<ClientOptions>): ClaudeRetryClient;
 }
-
-/** A message as the SDK returns it: with the `request-id` header as `_request_id`. */
-type Answered = Message & { _request_id?: string | null | undefined };
 
 function buildAnthropic(options: ClientOptions): Anthropic {
   if (options.client) return options.client.withOptions({ maxRetries: 0 });
@@ -212,31 +209,17 @@ function buildClient(
         throw error;
       };
       const send = (open: OpenAttempt): Promise<Message> => {
-        let call: APIPromise<Message>;
+        let call: MessageCall;
         try {
           call = anthropic.messages.create(params, sdkRequestOptions(signal, open.timeout, request.headers));
         } catch (error) {
           return failed(open, error);
         }
-        // What `withResponse()` gives, for fewer promises and without reading two headers again: the
-        // message as `await` parses it, and the response (for its headers) taken alongside. It is
-        // asked for after the parse has begun, as the SDK wants, and arrives first, since the parse
-        // reads the body after the headers.
-        let response: Response | undefined;
-        const outcome = call.then(
-          (data) =>
-            response
-              ? answered(data, response, model, attempt, open)
-              : call.asResponse().then((late) => answered(data, late, model, attempt, open)),
-          (error: unknown) => failed(open, error),
+        return whenAnswered(
+          call,
+          (data, response) => answered(data, response, model, attempt, open),
+          (error) => failed(open, error),
         );
-        call.asResponse().then(
-          (headers) => {
-            response = headers;
-          },
-          () => {}, // a failed call is reported through `outcome`
-        );
-        return outcome;
       };
       const opened = beginAttempt(
         { model, attempt, params, signal, remainingMs, timeout },
