@@ -289,8 +289,9 @@ describe('pacing and options', () => {
     });
     await expect(client.messages.stream(params).finalMessage()).rejects.toThrow('listener broke');
     expect(settled.map((s) => [s.status, (s.error as Error | undefined)?.message])).toEqual([
-      [200, 'listener broke'],
+      [undefined, 'listener broke'],
     ]);
+    expect(settled[0]?.headers?.get('request-id')).toMatch(/^req_/);
     expect(server.stats.requests).toBe(1);
   });
 

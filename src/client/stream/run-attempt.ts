@@ -87,9 +87,9 @@ export async function runAttempt(ctx: StreamContext, plan: AttemptPlan): Promise
     });
   } catch (error) {
     // A listener threw: the call fails with its error, the stream is not read, and the permit does
-    // not keep its pacing slot.
+    // not keep its pacing slot. Settled like a stream left mid-way: the server admitted (and charged) it.
     opened.events.controller.abort();
-    permit?.settle({ status: response.status, headers: response.headers, error });
+    permit?.settle({ headers: response.headers, error });
     throw error;
   }
 
