@@ -138,16 +138,12 @@ async function run(plan: RunPlan): Promise<BatchSummary> {
   if (options.signal?.aborted) onAbort();
   else if (options.stopSignal?.aborted) onStop();
 
-  announceStart(
-    emit,
-    {
-      total: plan.total,
-      recorded: { succeeded: index.succeeded, errored: index.errored },
-      repaired,
-      retryErrored: Boolean(options.retryErrored),
-    },
-    plan.source.path,
-  );
+  announceStart(emit, {
+    total: plan.total,
+    inputPath: plan.source.path,
+    results: { index, repaired },
+    retryErrored: Boolean(options.retryErrored),
+  });
 
   const triage = new InputTriage(index, tally, Boolean(options.retryErrored), emit);
 

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import type { Usage } from '@anthropic-ai/sdk/resources/messages';
 import type { ClientEvent } from '../client/events.js';
 import { countItems } from './input.js';
-import type { TornTail } from './results-file.js';
+import type { ScannedResults, TornTail } from './results-file.js';
 import type { BatchEvent, BatchSummary } from './types.js';
 
 export class Tally {
@@ -72,13 +72,27 @@ export function countItemsOf(path: string): Promise<number> {
  */
 export function announceStart(
   emit: (event: BatchEvent) => void,
-  start: Omit<Extract<BatchEvent, { type: 'start' }>, 'type'>,
-  inputPath: string | undefined,
+  run: {
+    /** Input lines, when already known. */
+    readonly total: number | undefined;
+    /** The input file, to count when `total` is not known (none for standard input). */
+    readonly inputPath: string | undefined;
+    /** What scanning the results file found. */
+    readonly results: Pick<ScannedResults, 'index' | 'repaired'>;
+    readonly retryErrored: boolean;
+  },
 ): void {
-  emit({ type: 'start', ...start });
-  if (start.total === undefined && inputPath !== undefined) {
+  const { total, inputPath, results, retryErrored } = run;
+  emit({
+    type: 'start',
+    total,
+    recorded: { succeeded: results.index.succeeded, errored: results.index.errored },
+    repaired: results.repaired,
+    retryErrored,
+  });
+  if (total === undefined && inputPath !== undefined) {
     countItemsOf(inputPath).then(
-      (total) => emit({ type: 'total', total }),
+      (counted) => emit({ type: 'total', total: counted }),
       () => {}, // Only the progress bar's total is lost.
     );
   }

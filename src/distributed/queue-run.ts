@@ -181,16 +181,12 @@ export async function runQueued(plan: QueuedRunPlan): Promise<DistributedBatchSu
     }
     if (options.signal?.aborted) onAbort();
     else if (options.stopSignal?.aborted) onStop();
-    announceStart(
-      emit,
-      {
-        total: plan.total,
-        recorded: { succeeded: index.succeeded, errored: index.errored },
-        repaired,
-        retryErrored: Boolean(options.retryErrored),
-      },
-      plan.source.path,
-    );
+    announceStart(emit, {
+      total: plan.total,
+      inputPath: plan.source.path,
+      results: { index, repaired },
+      retryErrored: Boolean(options.retryErrored),
+    });
     if (plan.localWorkers === 0) {
       // A hint for the common first mistake (no worker started); some hosted Redis forbid CLIENT LIST.
       queue.getWorkersCount().then(
